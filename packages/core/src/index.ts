@@ -1,0 +1,19 @@
+export { connect, EchoClient } from "./client.ts";
+export { EchoError, type EchoErrorCode } from "./errors.ts";
+export { definePlugin, NO_REPLY } from "./plugin.ts";
+export { EchoServer, startServer } from "./server.ts";
+export type {
+	AnyPlugin,
+	ClientOptions,
+	ConnectionInfo,
+	Framing,
+	Logger,
+	Message,
+	Plugin,
+	PluginContext,
+	ServerInfo,
+	ServerOptions,
+	ServerStats,
+	StopOptions,
+	TransformResult,
+} from "./types.ts";

@@ -1,0 +1,72 @@
+/** The part of a Bun socket the queue writes to. */
+export interface Writable {
+	write(data: Uint8Array): number;
+}
+
+/**
+ * Bytes the kernel has not taken yet, for one socket. Bun's `socket.write` is unbuffered: it
+ * returns how many bytes the kernel accepted and forgets the rest, so everything past that
+ * count is kept here, in order, until the `drain` handler calls {@link flush}.
+ */
+export class OutboundQueue {
+	/** Bytes waiting, summed over `chunks`. */
+	bytes = 0;
+	/** The most bytes that ever waited at once. */
+	peak = 0;
+	private chunks: Uint8Array[] = [];
+	private head = 0;
+
+	get isEmpty(): boolean {
+		return this.bytes === 0;
+	}
+
+	/**
+	 * Sends `data` now if nothing is waiting, queuing whatever the kernel does not take.
+	 * @returns false when the socket is closed (nothing more will be sent).
+	 */
+	send(socket: Writable, data: Uint8Array): boolean {
+		if (this.bytes > 0) {
+			this.enqueue(data);
+			return true;
+		}
+		const written = socket.write(data);
+		if (written < 0) return false;
+		// The common case: the kernel took it all, nothing is allocated or kept.
+		if (written < data.byteLength) this.enqueue(data.subarray(written));
+		return true;
+	}
+
+	/**
+	 * Writes queued bytes until the kernel stops taking them.
+	 * @returns false when the socket is closed.
+	 */
+	flush(socket: Writable): boolean {
+		while (this.head < this.chunks.length) {
+			const chunk = this.chunks[this.head] as Uint8Array;
+			const written = socket.write(chunk);
+			if (written < 0) return false;
+			this.bytes -= Math.max(0, written);
+			if (written < chunk.byteLength) {
+				this.chunks[this.head] = chunk.subarray(written);
+				return true;
+			}
+			this.head++;
+		}
+		this.chunks.length = 0;
+		this.head = 0;
+		return true;
+	}
+
+	/** Forgets everything queued (the peer is gone). */
+	clear(): void {
+		this.chunks.length = 0;
+		this.head = 0;
+		this.bytes = 0;
+	}
+
+	private enqueue(data: Uint8Array): void {
+		this.chunks.push(data);
+		this.bytes += data.byteLength;
+		if (this.bytes > this.peak) this.peak = this.bytes;
+	}
+}

@@ -1,0 +1,100 @@
+/**
+ * What every connection of one server shares: resolved options, the transform list and the
+ * counters. Built once per server (or per test harness), never per message.
+ */
+import { EchoError } from "./errors.ts";
+import type {
+	AnyPlugin,
+	Framing,
+	Logger,
+	Message,
+	PluginContext,
+	ServerOptions,
+	ServerStats,
+	TransformResult,
+} from "./types.ts";
+
+/** The part of a Bun socket a connection uses (a fake one drives it in tests). */
+export interface SocketLike {
+	readonly remoteAddress: string;
+	readonly remotePort: number;
+	write(data: Uint8Array): number;
+	end(): void;
+	pause(): unknown;
+	resume(): unknown;
+	terminate(): void;
+}
+
+/** A plugin that has a transform, with its position among all plugins. */
+export interface Transform {
+	readonly name: string;
+	/** Index of the plugin (and its context) in the full plugin list. */
+	readonly index: number;
+	readonly run: (
+		message: Message,
+		ctx: PluginContext<unknown>,
+	) => TransformResult | Promise<TransformResult>;
+}
+
+export interface ConnectionSettings {
+	readonly framing: Framing;
+	readonly maxLineBytes: number;
+	readonly highWaterMark: number;
+	readonly lowWaterMark: number;
+	readonly plugins: readonly AnyPlugin[];
+	readonly transforms: readonly Transform[];
+	readonly logger: Logger;
+	readonly stats: Pick<ServerStats, "accepted" | "pauses" | "peakQueuedBytes">;
+	nextId(): number;
+}
+
+/** A logger that drops everything: the default, so core is silent unless given one. */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+const MiB = 1024 * 1024;
+
+/** Resolves defaults and checks option values; throws `E_INVALID_OPTION`. */
+export function connectionSettings(options: ServerOptions): ConnectionSettings {
+	const framing = options.framing ?? "raw";
+	if (framing !== "raw" && framing !== "lines") invalid("framing", framing, `"raw" or "lines"`);
+	const maxLineBytes = positiveInteger("maxLineBytes", options.maxLineBytes ?? MiB);
+	const highWaterMark = positiveInteger("highWaterMark", options.highWaterMark ?? MiB);
+	const lowWaterMark = options.lowWaterMark ?? Math.floor(highWaterMark / 4);
+	if (!Number.isInteger(lowWaterMark) || lowWaterMark < 0 || lowWaterMark > highWaterMark) {
+		invalid("lowWaterMark", lowWaterMark, `an integer from 0 to highWaterMark (${highWaterMark})`);
+	}
+	const plugins = options.plugins ?? [];
+	plugins.forEach((plugin, index) => {
+		if (typeof plugin?.name !== "string" || plugin.name === "")
+			invalid(`plugins[${index}].name`, plugin?.name, "a non-empty string");
+	});
+	const transforms: Transform[] = [];
+	plugins.forEach((plugin, index) => {
+		if (plugin.transform)
+			transforms.push({ name: plugin.name, index, run: plugin.transform.bind(plugin) });
+	});
+	let lastId = 0;
+	return {
+		framing,
+		maxLineBytes,
+		highWaterMark,
+		lowWaterMark,
+		plugins,
+		transforms,
+		logger: options.logger ?? silentLogger,
+		stats: { accepted: 0, pauses: 0, peakQueuedBytes: 0 },
+		nextId: () => ++lastId,
+	};
+}
+
+function positiveInteger(name: string, value: number): number {
+	if (!Number.isInteger(value) || value <= 0) invalid(name, value, "a positive integer");
+	return value;
+}
+
+function invalid(name: string, value: unknown, expected: string): never {
+	throw new EchoError(
+		"E_INVALID_OPTION",
+		`invalid ${name}: ${JSON.stringify(value)} (expected ${expected})`,
+	);
+}

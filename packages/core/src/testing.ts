@@ -1,0 +1,114 @@
+/**
+ * Test a plugin without sockets: the same connection code the server runs, driven by a fake
+ * socket that records what would have been sent.
+ * @module
+ */
+import { Connection } from "./connection.ts";
+import { connectionSettings, type SocketLike } from "./settings.ts";
+import type { AnyPlugin, Framing, Logger } from "./types.ts";
+
+/** One line a plugin (or the engine) logged during a test. */
+export interface LoggedLine {
+	level: "debug" | "info" | "warn" | "error";
+	message: string;
+}
+
+/** Options of {@link testPlugin}. */
+export interface TestPluginOptions {
+	/** Default `raw`. */
+	framing?: Framing;
+	/** Default 1 MiB. */
+	maxLineBytes?: number;
+}
+
+/** A fake connection running the plugins under test. */
+export interface PluginTester {
+	/** Feeds bytes as one socket read, then waits until every transform so far has settled. */
+	send(data: string | Uint8Array): Promise<void>;
+	/** Half-closes as a client would (FIN), then waits until the connection is done. */
+	end(): Promise<void>;
+	/** Everything sent back so far. */
+	readonly bytes: Uint8Array;
+	/** Everything sent back so far, decoded as UTF-8. */
+	readonly text: string;
+	/** True once the server side closed the connection (after `end`, or after a plugin failed). */
+	readonly closed: boolean;
+	/** What was logged, in order. */
+	readonly logs: readonly LoggedLine[];
+}
+
+/**
+ * Runs one plugin, or a chain of them, on a fake connection.
+ * @example
+ * import { testPlugin } from "@echokit/core/testing";
+ * import uppercase from "@echokit/plugin-uppercase";
+ * const t = testPlugin(uppercase(), { framing: "lines" });
+ * await t.send("hello\n");
+ * expect(t.text).toBe("HELLO\n");
+ */
+export function testPlugin(
+	plugins: AnyPlugin | readonly AnyPlugin[],
+	options: TestPluginOptions = {},
+): PluginTester {
+	const logs: LoggedLine[] = [];
+	const logger: Logger = {
+		debug: (message) => logs.push({ level: "debug", message }),
+		info: (message) => logs.push({ level: "info", message }),
+		warn: (message) => logs.push({ level: "warn", message }),
+		error: (message) => logs.push({ level: "error", message }),
+	};
+	const list = Array.isArray(plugins) ? plugins : [plugins as AnyPlugin];
+	const settings = connectionSettings({ ...options, plugins: list, logger });
+	const socket = new RecordingSocket();
+	const connection = new Connection(socket, settings);
+	socket.onEnd = () => connection.onClose();
+	connection.open();
+	const settle = async () => {
+		// Async transforms settle on later ticks; wait until the connection has nothing in flight.
+		while (connection.isBusy && !socket.ended) await Bun.sleep(1);
+	};
+	return {
+		async send(data) {
+			if (!socket.ended) connection.onData(typeof data === "string" ? Buffer.from(data) : data);
+			await settle();
+		},
+		async end() {
+			connection.onEnd();
+			await settle();
+		},
+		get bytes() {
+			return Buffer.concat(socket.written);
+		},
+		get text() {
+			return new TextDecoder().decode(Buffer.concat(socket.written));
+		},
+		get closed() {
+			return socket.ended;
+		},
+		logs,
+	};
+}
+
+/** A socket whose kernel takes every byte at once. */
+class RecordingSocket implements SocketLike {
+	readonly remoteAddress = "127.0.0.1";
+	readonly remotePort = 40000;
+	readonly written: Uint8Array[] = [];
+	ended = false;
+	onEnd: () => void = () => {};
+	write(data: Uint8Array): number {
+		if (this.ended) return -1;
+		this.written.push(Uint8Array.from(data));
+		return data.byteLength;
+	}
+	end(): void {
+		if (this.ended) return;
+		this.ended = true;
+		this.onEnd();
+	}
+	terminate(): void {
+		this.end();
+	}
+	pause(): void {}
+	resume(): void {}
+}

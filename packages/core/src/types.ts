@@ -1,0 +1,168 @@
+/**
+ * Public types of @echokit/core. Everything a plugin author or embedder touches is here.
+ * @module
+ */
+import type { NO_REPLY } from "./plugin.ts";
+
+/**
+ * How the byte stream is cut into messages.
+ * - `raw` (default, RFC 862): a message is whatever one socket read delivered. Boundaries are
+ *   arbitrary — one `send` may arrive as several messages and several as one, as in the lab's
+ *   `recv(1024)`.
+ * - `lines`: a message is one line, without its `\n`. Each reply gets a `\n` appended. A last line
+ *   without `\n` (the client half-closed mid-line) is still delivered, and its reply gets no `\n`.
+ */
+export type Framing = "raw" | "lines";
+
+/**
+ * The logger the engine writes to. Any object with these four methods works: a consola
+ * instance, `console`, or a test double. Core never logs per message on its own.
+ * @example
+ * const logger: Logger = { debug() {}, info: console.log, warn: console.warn, error: console.error };
+ */
+export interface Logger {
+	debug(message: string, ...args: unknown[]): void;
+	info(message: string, ...args: unknown[]): void;
+	warn(message: string, ...args: unknown[]): void;
+	error(message: string, ...args: unknown[]): void;
+}
+
+/** What a plugin learns about the server it runs in. */
+export interface ServerInfo {
+	/** The address the server listens on, e.g. `127.0.0.1`. */
+	readonly hostname: string;
+	/** The real port, also when `0` was asked for. */
+	readonly port: number;
+	readonly framing: Framing;
+	readonly logger: Logger;
+}
+
+/** One client connection, as plugins see it. */
+export interface ConnectionInfo {
+	/** A number unique within this server process, counting from 1. */
+	readonly id: number;
+	readonly remoteAddress: string;
+	readonly remotePort: number;
+}
+
+/**
+ * One message handed to a transform. In `raw` framing it is one socket read; in `lines` framing
+ * one line without its `\n` (see {@link Framing}).
+ *
+ * The object is reused for the connection's next message: read what you need during the
+ * transform (the `bytes` array itself stays valid, keep it if you like).
+ */
+export interface Message {
+	/** The message's bytes. After an earlier plugin replaced the message, its new bytes. */
+	readonly bytes: Uint8Array;
+	/** The bytes decoded as UTF-8. In `raw` framing a character split across two reads decodes as U+FFFD; use a streaming decoder in your plugin's state if that matters (see the uppercase plugin). */
+	text(): string;
+}
+
+/**
+ * What a transform returns:
+ * - a `string` or `Uint8Array`: **replace** the message with these bytes. Later plugins see the
+ *   replacement; after the last plugin it is what the client gets.
+ * - `null`: **pass on unchanged**.
+ * - {@link NO_REPLY}: **reply nothing** for this message; later plugins do not see it.
+ *
+ * `undefined` is not part of the type, so a transform that forgets to `return` is a type error
+ * rather than a silent pass.
+ */
+export type TransformResult = string | Uint8Array | null | typeof NO_REPLY;
+
+/** What a plugin's hooks get for one connection: who it is, the logger, and the plugin's own state. */
+export interface PluginContext<State = undefined> {
+	readonly connection: ConnectionInfo;
+	readonly logger: Logger;
+	/** What `open` returned for this connection (or `undefined` without an `open` hook). */
+	state: State;
+}
+
+/**
+ * A plugin: a name and optional hooks. Plugins run in the order given; each transform sees the
+ * previous one's result. Replies leave in the order messages arrived, whether transforms are
+ * sync or async. A hook that throws (or a transform whose promise rejects) is logged with the
+ * plugin's name and closes only that connection.
+ *
+ * @example
+ * import { definePlugin, NO_REPLY } from "@echokit/core";
+ * export default definePlugin({
+ *   name: "count",
+ *   open: () => ({ seen: 0 }),
+ *   transform: (message, ctx) => (++ctx.state.seen > 3 ? NO_REPLY : null),
+ * });
+ */
+export interface Plugin<State = undefined> {
+	/** Shown in logs and errors. */
+	readonly name: string;
+	/** The server is listening. Awaited before `startServer` resolves. */
+	start?(server: ServerInfo): void | Promise<void>;
+	/** The server stopped: every connection is closed. Awaited by `stop()`. */
+	stop?(server: ServerInfo): void | Promise<void>;
+	/** A connection opened. The return value becomes `ctx.state` for this connection. */
+	open?(connection: ConnectionInfo): State;
+	/** The connection closed, for any reason. Runs once, and only if `open` did not throw. */
+	close?(ctx: PluginContext<State>): void;
+	/** Called once per message; may be sync or return a promise. See {@link TransformResult}. */
+	transform?(
+		message: Message,
+		ctx: PluginContext<State>,
+	): TransformResult | Promise<TransformResult>;
+}
+
+/** A plugin of any state type, as lists of plugins hold them. */
+// biome-ignore lint/suspicious/noExplicitAny: state is private to each plugin; lists mix them.
+export type AnyPlugin = Plugin<any>;
+
+/** Options of {@link startServer}. Every field has a default. */
+export interface ServerOptions {
+	/** Address to bind. Default `127.0.0.1` (loopback only). */
+	hostname?: string;
+	/** Port to bind; `0` picks a free one (read it back from `server.port`). Default `8888`. */
+	port?: number;
+	/** Default `raw`. */
+	framing?: Framing;
+	/** Longest line accepted in `lines` framing, in bytes; a longer one closes the connection. Default 1 MiB. */
+	maxLineBytes?: number;
+	/** Plugins in order. Default: none, which echoes every byte unchanged. */
+	plugins?: readonly AnyPlugin[];
+	/** Where the engine logs. Default: a logger that drops everything. */
+	logger?: Logger;
+	/** Queued outbound bytes above which the server stops reading from that client. Default 1 MiB. */
+	highWaterMark?: number;
+	/** Queued outbound bytes below which reading resumes. Default a quarter of `highWaterMark`. */
+	lowWaterMark?: number;
+}
+
+/** Options of {@link EchoServer.stop}. */
+export interface StopOptions {
+	/** Milliseconds to let queued replies drain before connections are cut. Default 5000. */
+	timeoutMs?: number;
+}
+
+/** Counters of a running server, for tests and metrics. */
+export interface ServerStats {
+	/** Open connections now. */
+	connections: number;
+	/** Connections accepted since start. */
+	accepted: number;
+	/** Outbound bytes queued in user space now, over all connections. */
+	queuedBytes: number;
+	/** The most outbound bytes ever queued for one connection. */
+	peakQueuedBytes: number;
+	/** Times reading was paused because a client did not read its replies. */
+	pauses: number;
+}
+
+/** Options of {@link connect}. */
+export interface ClientOptions {
+	/** Default `127.0.0.1`. */
+	hostname?: string;
+	/** Default `8888`. */
+	port?: number;
+	/** Give up connecting after this many milliseconds. Default 10000. */
+	timeoutMs?: number;
+	/** Unread received bytes above which the client stops reading. Default 1 MiB. */
+	highWaterMark?: number;
+}
