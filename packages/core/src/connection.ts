@@ -147,7 +147,10 @@ export class Connection implements ConnectionInfo {
 			}
 			const line = lines.complete(chunk.subarray(pos, newline));
 			pos = newline + 1;
-			if (!lines.fits(line)) return this.lineTooLong();
+			if (!lines.fits(line)) {
+				this.lineTooLong();
+				return;
+			}
 			if (!this.deliver(line, true, chunk, pos)) return;
 		}
 	}
