@@ -1,7 +1,7 @@
 /**
  * The path of a byte, socket to socket. For one connection:
  *
- *   data → framing (raw | lines) → plugin chain → outbound queue → socket.write
+ *   onData → framing (raw | lines) → plugin chain → outbound queue → socket.write
  *
  * `onData`, `onDrain`, `onEnd` and `onClose` are Bun's socket handlers for this connection.
  * With no transforms the chunk goes straight to the outbound queue: no allocation, copy or
@@ -9,23 +9,21 @@
  * the connection is marked busy and later chunks wait in `inbox` until it settles: replies
  * leave in arrival order.
  */
-import { EchoError } from "./errors.ts";
 import { LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
+import { type Outcome, Pipeline, PluginFailure } from "./pipeline.ts";
 import { NO_REPLY } from "./plugin.ts";
-import type { ConnectionSettings, SocketLike, Transform } from "./settings.ts";
-import type { ConnectionInfo, Message, PluginContext, TransformResult } from "./types.ts";
-
-type Outcome = Uint8Array | typeof NO_REPLY;
+import type { ConnectionSettings, SocketLike } from "./settings.ts";
+import type { ConnectionInfo } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
 	readonly remoteAddress: string;
 	readonly remotePort: number;
 	readonly out = new OutboundQueue();
-	/** One context per plugin whose `open` hook ran, in plugin order. */
-	private contexts: PluginContext<unknown>[] = [];
-	private readonly message = new ReusedMessage();
+	/** The idle clock's tick when bytes last moved; see `Server`'s idle sweep. */
+	lastActive: number;
+	private readonly pipeline: Pipeline;
 	private readonly lines: LineBuffer | null;
 	/** Chunks that arrived while an async transform was running, in order. */
 	private inbox: Uint8Array[] = [];
@@ -34,8 +32,6 @@ export class Connection implements ConnectionInfo {
 	private batch: Uint8Array[] = [];
 	/** Bytes since the last `\n`, for the line limit when no transform needs lines cut. */
 	private openLineBytes = 0;
-	/** Index of the transform running now, to name the plugin when it throws. */
-	private current = 0;
 	private busy = false;
 	private paused = false;
 	/** No more input will be processed: FIN, server stop or failure. */
@@ -43,6 +39,7 @@ export class Connection implements ConnectionInfo {
 	/** Replies are complete: close the socket as soon as the queue is empty. */
 	private closing = false;
 	private closed = false;
+	private aborted = false;
 
 	constructor(
 		readonly socket: SocketLike,
@@ -51,32 +48,35 @@ export class Connection implements ConnectionInfo {
 		this.id = settings.nextId();
 		this.remoteAddress = socket.remoteAddress;
 		this.remotePort = socket.remotePort;
+		this.lastActive = settings.clock.tick;
 		this.lines = settings.framing === "lines" ? new LineBuffer(settings.maxLineBytes) : null;
+		this.pipeline = new Pipeline(settings, this);
 	}
 
 	/** Runs every plugin's `open` hook; a throw closes this connection only. */
 	open(): void {
-		const { plugins, logger } = this.settings;
-		for (const plugin of plugins) {
-			try {
-				const state = plugin.open ? plugin.open(this) : undefined;
-				this.contexts.push({ connection: this, logger, state });
-			} catch (error) {
-				this.fail(error, plugin.name);
-				return;
-			}
+		try {
+			this.pipeline.open();
+		} catch (error) {
+			this.fail(error);
 		}
 	}
 
 	/** Bun `data`: one socket read. */
 	onData(chunk: Uint8Array): void {
+		this.lastActive = this.settings.clock.tick;
 		if (this.inputDone) return;
 		if (this.busy) {
 			this.inbox.push(chunk);
 			this.inboxBytes += chunk.byteLength;
 		} else if (this.settings.transforms.length === 0) {
 			// The echo path: the chunk itself is the reply.
-			if (this.lines && !this.withinLineLimit(chunk)) return;
+			const valid = this.lines ? this.withinLineLimit(chunk) : chunk.byteLength;
+			if (valid < chunk.byteLength) {
+				this.out.send(this.socket, chunk.subarray(0, valid));
+				this.lineTooLong();
+				return;
+			}
 			if (!this.out.send(this.socket, chunk)) return;
 		} else {
 			this.process(chunk);
@@ -86,12 +86,16 @@ export class Connection implements ConnectionInfo {
 
 	/** Bun `drain`: the kernel takes bytes again. */
 	onDrain(): void {
+		this.lastActive = this.settings.clock.tick;
 		if (!this.out.flush(this.socket)) return;
 		if (this.closing && this.out.isEmpty) this.socket.end();
 		else this.applyBackpressure();
 	}
 
-	/** Bun `end` (the client sent FIN), or the server stopping: reply to what came, then close. */
+	/**
+	 * Bun `end` (the client sent FIN), or the server stopping (`dropPartialLine`): reply to
+	 * everything received, then close.
+	 */
 	onEnd(dropPartialLine = false): void {
 		if (this.closing) return;
 		this.inputDone = true;
@@ -107,17 +111,21 @@ export class Connection implements ConnectionInfo {
 		if (this.out.peak > stats.peakQueuedBytes) stats.peakQueuedBytes = this.out.peak;
 		this.out.clear();
 		this.inbox.length = 0;
-		const { plugins, logger } = this.settings;
-		this.contexts.forEach((ctx, index) => {
-			const plugin = plugins[index];
-			try {
-				plugin?.close?.(ctx);
-			} catch (error) {
-				logger.error(
-					`plugin "${plugin?.name}" failed in close on connection ${this.label}: ${describe(error)}`,
-				);
-			}
-		});
+		this.pipeline.close();
+	}
+
+	/**
+	 * Closes the connection now, dropping what is queued (idle timeout, server deadline): a FIN
+	 * when nothing is owed, a reset when bytes would be lost or a FIN was already ignored.
+	 */
+	abort(reason: string): void {
+		if (this.closed) return;
+		const gentle = !this.aborted && this.out.isEmpty;
+		if (!this.aborted) this.settings.logger.warn(`closing connection ${this.label}: ${reason}`);
+		this.aborted = true;
+		this.inputDone = this.closing = true;
+		if (gentle) this.socket.end();
+		else this.socket.terminate();
 	}
 
 	/** True while an async transform is in flight. */
@@ -132,13 +140,13 @@ export class Connection implements ConnectionInfo {
 
 	private process(chunk: Uint8Array): void {
 		if (!this.lines) this.deliver(chunk, false, chunk, chunk.byteLength);
-		else this.processLines(chunk, 0);
+		else this.processLines(chunk);
 		this.writeBatch();
 	}
 
-	private processLines(chunk: Uint8Array, from: number): void {
+	private processLines(chunk: Uint8Array): void {
 		const lines = this.lines as LineBuffer;
-		let pos = from;
+		let pos = 0;
 		while (pos < chunk.byteLength && !this.closing) {
 			const newline = chunk.indexOf(NEWLINE_BYTE, pos);
 			if (newline === -1) {
@@ -159,11 +167,10 @@ export class Connection implements ConnectionInfo {
 	 * Runs the plugin chain on one message and batches its reply.
 	 * @returns false when processing must stop here (async transform, failure).
 	 */
-	private deliver(bytes: Uint8Array, newline: boolean, chunk: Uint8Array, rest: number): boolean {
-		this.message.bytes = bytes;
+	private deliver(message: Uint8Array, newline: boolean, chunk: Uint8Array, rest: number): boolean {
 		let outcome: Outcome | Promise<Outcome>;
 		try {
-			outcome = this.runFrom(0);
+			outcome = this.pipeline.run(message);
 		} catch (error) {
 			this.fail(error);
 			return false;
@@ -180,42 +187,9 @@ export class Connection implements ConnectionInfo {
 		}
 		outcome.then(
 			(settled) => this.settled(settled, newline),
-			(error: unknown) => this.fail(error),
+			(error: unknown) => this.fail(this.pipeline.asFailure(error)),
 		);
 		return false;
-	}
-
-	/** The plugin chain from transform `index` on; sync as long as every transform is. */
-	private runFrom(index: number): Outcome | Promise<Outcome> {
-		const transforms = this.settings.transforms;
-		for (let i = index; i < transforms.length; i++) {
-			const transform = transforms[i] as Transform;
-			this.current = i;
-			const result = transform.run(
-				this.message,
-				this.contexts[transform.index] as PluginContext<unknown>,
-			);
-			if (isPromise(result)) {
-				return result.then((settled) => (this.apply(settled) ? this.runFrom(i + 1) : NO_REPLY));
-			}
-			if (!this.apply(result)) return NO_REPLY;
-		}
-		return this.message.bytes;
-	}
-
-	/** Applies one transform's result to the message; false means "reply nothing". */
-	private apply(result: TransformResult | undefined): boolean {
-		if (result === null || result === undefined) return true;
-		if (result === NO_REPLY) return false;
-		if (typeof result === "string") this.message.bytes = Buffer.from(result);
-		else if (result instanceof Uint8Array) this.message.bytes = result;
-		else {
-			throw new EchoError(
-				"E_PLUGIN_RESULT",
-				`returned ${typeof result}; expected string, Uint8Array, null or NO_REPLY`,
-			);
-		}
-		return true;
 	}
 
 	private settled(outcome: Outcome, newline: boolean): void {
@@ -226,7 +200,7 @@ export class Connection implements ConnectionInfo {
 		while (!this.busy && !this.closing && this.inbox.length > 0) {
 			const chunk = this.inbox.shift() as Uint8Array;
 			this.inboxBytes -= chunk.byteLength;
-			if (this.lines) this.processLines(chunk, 0);
+			if (this.lines) this.processLines(chunk);
 			else this.deliver(chunk, false, chunk, chunk.byteLength);
 		}
 		this.writeBatch();
@@ -243,20 +217,17 @@ export class Connection implements ConnectionInfo {
 	private writeBatch(): void {
 		const batch = this.batch;
 		if (batch.length === 0) return;
-		this.out.send(
-			this.socket,
-			batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch),
-		);
+		const bytes = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch);
 		batch.length = 0;
+		this.out.send(this.socket, bytes);
 	}
 
-	/** Input is over and no transform is running: deliver an unterminated last line, then close once flushed. */
+	/** Input is over and nothing is in flight: answer an unterminated last line, close once flushed. */
 	private finish(): void {
-		if (!this.closing && !this.closed) {
-			const last = this.settings.transforms.length > 0 ? this.lines?.take() : null;
-			if (last && !this.deliver(last, false, last, last.byteLength)) return;
-			this.writeBatch();
-		}
+		if (this.closing || this.closed) return;
+		const last = this.settings.transforms.length > 0 ? this.lines?.take() : null;
+		if (last && !this.deliver(last, false, last, last.byteLength)) return;
+		this.writeBatch();
 		this.closing = true;
 		if (this.out.isEmpty) this.socket.end();
 	}
@@ -274,22 +245,21 @@ export class Connection implements ConnectionInfo {
 		}
 	}
 
-	/** Line limit on the echo path, where lines need not be cut out. */
-	private withinLineLimit(chunk: Uint8Array): boolean {
+	/**
+	 * Line limit on the echo path, where lines need not be cut out.
+	 * @returns how many bytes of `chunk` are within the limit (all of them, normally).
+	 */
+	private withinLineLimit(chunk: Uint8Array): number {
+		const max = this.settings.maxLineBytes;
 		let start = 0;
-		for (
-			let newline = chunk.indexOf(NEWLINE_BYTE);
-			newline !== -1;
-			newline = chunk.indexOf(NEWLINE_BYTE, start)
-		) {
-			if (this.openLineBytes + newline - start > this.settings.maxLineBytes) break;
+		let newline = chunk.indexOf(NEWLINE_BYTE);
+		while (newline !== -1 && this.openLineBytes + newline - start <= max) {
 			this.openLineBytes = 0;
 			start = newline + 1;
+			newline = chunk.indexOf(NEWLINE_BYTE, start);
 		}
-		this.openLineBytes += chunk.byteLength - start;
-		if (this.openLineBytes <= this.settings.maxLineBytes) return true;
-		this.lineTooLong();
-		return false;
+		this.openLineBytes += (newline === -1 ? chunk.byteLength : newline) - start;
+		return this.openLineBytes <= max ? chunk.byteLength : start;
 	}
 
 	private lineTooLong(): void {
@@ -301,12 +271,10 @@ export class Connection implements ConnectionInfo {
 	}
 
 	/** A plugin threw or rejected: log it with the plugin's name, send what was already due, close. */
-	private fail(error: unknown, pluginName?: string): void {
+	private fail(error: unknown): void {
 		if (this.closed) return;
-		const name = pluginName ?? this.settings.transforms[this.current]?.name ?? "?";
-		this.settings.logger.error(
-			`plugin "${name}" failed on connection ${this.label}: ${describe(error)}`,
-		);
+		const reason = error instanceof PluginFailure ? error.message : String(error);
+		this.settings.logger.error(`${reason} (connection ${this.label})`);
 		this.busy = false;
 		this.stopInput();
 	}
@@ -326,26 +294,5 @@ export class Connection implements ConnectionInfo {
 	}
 }
 
-/** The message object a connection hands to transforms, reused for each message. */
-class ReusedMessage implements Message {
-	bytes: Uint8Array = NEWLINE;
-	text(): string {
-		return decoder.decode(this.bytes);
-	}
-}
-
-function isPromise(value: unknown): value is Promise<TransformResult> {
-	return (
-		typeof value === "object" &&
-		value !== null &&
-		typeof (value as Promise<unknown>).then === "function"
-	);
-}
-
-function describe(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
-
-const decoder = new TextDecoder();
 const NEWLINE_BYTE = 0x0a;
 const NEWLINE = new Uint8Array([NEWLINE_BYTE]);

@@ -1,8 +1,11 @@
-import type { Socket, TCPSocketListener } from "bun";
-import { Connection } from "./connection.ts";
+import type { udp } from "bun";
+import type { Connection } from "./connection.ts";
 import { EchoError } from "./errors.ts";
+import { startIdleSweep } from "./idle-sweep.ts";
+import { listenStream, type StreamListener } from "./listen.ts";
 import { type ConnectionSettings, connectionSettings } from "./settings.ts";
 import type { ServerInfo, ServerOptions, ServerStats, StopOptions } from "./types.ts";
+import { serveUdp } from "./udp.ts";
 
 /**
  * A running echo server. Get one from {@link startServer}.
@@ -16,16 +19,19 @@ export class EchoServer implements ServerInfo {
 
 	/** @internal Use {@link startServer}. */
 	constructor(
-		private readonly listener: TCPSocketListener<Connection>,
+		private readonly stream: StreamListener,
+		private readonly datagrams: udp.Socket<"buffer"> | null,
 		private readonly settings: ConnectionSettings,
 		private readonly open: ReadonlySet<Connection>,
+		private readonly stopSweep: () => void,
+		readonly unix: string | undefined,
 	) {}
 
 	get hostname(): string {
-		return this.listener.hostname;
+		return this.stream.hostname;
 	}
 	get port(): number {
-		return this.listener.port;
+		return this.stream.port;
 	}
 	get framing() {
 		return this.settings.framing;
@@ -38,7 +44,7 @@ export class EchoServer implements ServerInfo {
 		return this.open.size;
 	}
 
-	/** Counters: connections, queued bytes, peak queued bytes for one connection, pauses. */
+	/** Counters: connections, queued bytes, the peak queued for one connection, pauses, … */
 	stats(): ServerStats {
 		let queuedBytes = 0;
 		let peakQueuedBytes = this.settings.stats.peakQueuedBytes;
@@ -46,12 +52,11 @@ export class EchoServer implements ServerInfo {
 			queuedBytes += connection.out.bytes;
 			peakQueuedBytes = Math.max(peakQueuedBytes, connection.out.peak);
 		}
-		const { accepted, pauses } = this.settings.stats;
-		return { connections: this.open.size, accepted, queuedBytes, peakQueuedBytes, pauses };
+		return { ...this.settings.stats, connections: this.open.size, queuedBytes, peakQueuedBytes };
 	}
 
 	/**
-	 * Stops accepting, lets every connection finish the replies it owes (the client's unfinished
+	 * Stops accepting, lets every connection finish the replies it owes (a client's unfinished
 	 * line is dropped), closes them, then runs the plugins' `stop` hooks. Connections still busy
 	 * after `timeoutMs` are cut. Calling it again returns the same promise.
 	 */
@@ -61,19 +66,21 @@ export class EchoServer implements ServerInfo {
 	}
 
 	private async stopNow(timeoutMs: number): Promise<void> {
-		this.listener.stop(false);
+		this.stream.listener.stop(false);
+		this.datagrams?.close();
 		for (const connection of this.open) connection.onEnd(true);
 		const deadline = Date.now() + timeoutMs;
 		while (this.open.size > 0 && Date.now() < deadline) await Bun.sleep(5);
-		for (const connection of this.open) connection.socket.terminate();
-		this.listener.stop(true);
+		for (const connection of this.open) connection.abort("server stop deadline passed");
+		this.stream.listener.stop(true);
+		this.stopSweep();
+		if (this.unix) await removeFile(this.unix);
 		for (const plugin of this.settings.plugins) {
 			try {
 				await plugin.stop?.(this);
 			} catch (error) {
-				this.logger.error(
-					`plugin "${plugin.name}" failed in stop: ${error instanceof Error ? error.message : error}`,
-				);
+				const reason = error instanceof Error ? error.message : error;
+				this.logger.error(`plugin "${plugin.name}" failed in stop: ${reason}`);
 			}
 		}
 	}
@@ -89,74 +96,48 @@ export class EchoServer implements ServerInfo {
  */
 export async function startServer(options: ServerOptions = {}): Promise<EchoServer> {
 	const settings = connectionSettings(options);
-	const hostname = options.hostname ?? "127.0.0.1";
-	const port = options.port ?? 8888;
-	if (!Number.isInteger(port) || port < 0 || port > 65535) {
-		throw new EchoError(
-			"E_INVALID_OPTION",
-			`invalid port: ${JSON.stringify(port)} (expected 0 to 65535)`,
-		);
-	}
 	const open = new Set<Connection>();
-	let listener: TCPSocketListener<Connection>;
-	try {
-		listener = Bun.listen<Connection>({
-			hostname,
-			port,
-			// RFC 862: after the client's FIN, every byte still goes back before we close.
-			allowHalfOpen: true,
-			socket: {
-				open(socket) {
-					const connection = new Connection(socket as Socket<Connection>, settings);
-					socket.data = connection;
-					settings.stats.accepted++;
-					open.add(connection);
-					connection.open();
-				},
-				data: (socket, chunk) => socket.data.onData(chunk),
-				drain: (socket) => socket.data.onDrain(),
-				end: (socket) => socket.data.onEnd(),
-				close(socket) {
-					const connection = socket.data;
-					if (!connection) return;
-					connection.onClose();
-					open.delete(connection);
-				},
-				error(socket, error) {
-					settings.logger.debug(
-						`socket error on connection ${socket.data?.label}: ${error.message}`,
-					);
-				},
-			},
-		});
-	} catch (error) {
-		throw listenError(error, hostname, port);
+	const stream = await listenStream(settings, options, open);
+	let datagrams: udp.Socket<"buffer"> | null = null;
+	if (options.udp && !options.unix) {
+		try {
+			datagrams = await serveUdp(settings, stream.hostname, stream.port);
+		} catch (error) {
+			stream.listener.stop(true);
+			const reason = error instanceof Error ? error.message : String(error);
+			throw new EchoError(
+				"E_LISTEN",
+				`cannot serve UDP on ${stream.hostname}:${stream.port}: ${reason}`,
+				{ cause: error },
+			);
+		}
 	}
-	const server = new EchoServer(listener, settings, open);
+	const server = new EchoServer(
+		stream,
+		datagrams,
+		settings,
+		open,
+		startIdleSweep(settings, open),
+		options.unix,
+	);
 	for (const plugin of settings.plugins) {
 		try {
 			await plugin.start?.(server);
 		} catch (error) {
-			listener.stop(true);
-			throw new EchoError(
-				"E_PLUGIN",
-				`plugin "${plugin.name}" failed to start: ${error instanceof Error ? error.message : error}`,
-				{ cause: error },
-			);
+			await server.stop({ timeoutMs: 0 });
+			const reason = error instanceof Error ? error.message : String(error);
+			throw new EchoError("E_PLUGIN", `plugin "${plugin.name}" failed to start: ${reason}`, {
+				cause: error,
+			});
 		}
 	}
 	return server;
 }
 
-function listenError(error: unknown, hostname: string, port: number): EchoError {
-	const code = (error as { code?: string })?.code;
-	if (code === "EADDRINUSE") {
-		return new EchoError("E_ADDR_IN_USE", `${hostname}:${port} is already in use`, {
-			cause: error,
-		});
+async function removeFile(path: string): Promise<void> {
+	try {
+		await Bun.file(path).delete();
+	} catch {
+		// Already gone.
 	}
-	const reason = error instanceof Error ? error.message : String(error);
-	return new EchoError("E_LISTEN", `cannot listen on ${hostname}:${port}: ${reason}`, {
-		cause: error,
-	});
 }

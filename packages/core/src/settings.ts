@@ -44,7 +44,11 @@ export interface ConnectionSettings {
 	readonly plugins: readonly AnyPlugin[];
 	readonly transforms: readonly Transform[];
 	readonly logger: Logger;
-	readonly stats: Pick<ServerStats, "accepted" | "pauses" | "peakQueuedBytes">;
+	readonly stats: Omit<ServerStats, "connections" | "queuedBytes">;
+	/** A coarse clock the idle sweep advances; connections stamp `tick` when bytes move. */
+	readonly clock: { tick: number };
+	readonly maxConnections: number;
+	readonly idleTimeoutMs: number;
 	nextId(): number;
 }
 
@@ -62,6 +66,11 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 	const lowWaterMark = options.lowWaterMark ?? Math.floor(highWaterMark / 4);
 	if (!Number.isInteger(lowWaterMark) || lowWaterMark < 0 || lowWaterMark > highWaterMark) {
 		invalid("lowWaterMark", lowWaterMark, `an integer from 0 to highWaterMark (${highWaterMark})`);
+	}
+	const maxConnections = positiveInteger("maxConnections", options.maxConnections ?? 1024);
+	const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+	if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0) {
+		invalid("idleTimeoutMs", idleTimeoutMs, "a whole number of milliseconds, 0 for never");
 	}
 	const plugins = options.plugins ?? [];
 	plugins.forEach((plugin, index) => {
@@ -82,7 +91,10 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		plugins,
 		transforms,
 		logger: options.logger ?? silentLogger,
-		stats: { accepted: 0, pauses: 0, peakQueuedBytes: 0 },
+		stats: { accepted: 0, pauses: 0, peakQueuedBytes: 0, rejected: 0, idleClosed: 0, datagrams: 0 },
+		clock: { tick: 0 },
+		maxConnections,
+		idleTimeoutMs,
 		nextId: () => ++lastId,
 	};
 }

@@ -2,6 +2,7 @@
  * Public types of @echokit/core. Everything a plugin author or embedder touches is here.
  * @module
  */
+import type { TLSOptions } from "bun";
 import type { NO_REPLY } from "./plugin.ts";
 
 /**
@@ -31,8 +32,10 @@ export interface Logger {
 export interface ServerInfo {
 	/** The address the server listens on, e.g. `127.0.0.1`. */
 	readonly hostname: string;
-	/** The real port, also when `0` was asked for. */
+	/** The real port, also when `0` was asked for (`0` on a Unix socket). */
 	readonly port: number;
+	/** The Unix socket path, when listening on one. */
+	readonly unix: string | undefined;
 	readonly framing: Framing;
 	readonly logger: Logger;
 }
@@ -133,6 +136,18 @@ export interface ServerOptions {
 	highWaterMark?: number;
 	/** Queued outbound bytes below which reading resumes. Default a quarter of `highWaterMark`. */
 	lowWaterMark?: number;
+	/** Connections served at once; one more is closed at once and a warning logged. Default 1024. */
+	maxConnections?: number;
+	/** Close a connection after this many milliseconds without traffic either way; `0` never. Default 300000 (5 min). */
+	idleTimeoutMs?: number;
+	/** Serve TLS on the port (certificate and key, as Bun's `tls` option takes them). */
+	tls?: TLSOptions;
+	/** Listen on this Unix domain socket path instead of `hostname:port`. A stale file from a crashed run is replaced; the file is removed on stop. */
+	unix?: string;
+	/** Also serve RFC 862 datagram echo on the same host and port (UDP). Plugins run per datagram. */
+	udp?: boolean;
+	/** Let several processes bind the same port (Linux `SO_REUSEPORT`), for `--workers`. */
+	reusePort?: boolean;
 }
 
 /** Options of {@link EchoServer.stop}. */
@@ -153,6 +168,12 @@ export interface ServerStats {
 	peakQueuedBytes: number;
 	/** Times reading was paused because a client did not read its replies. */
 	pauses: number;
+	/** Connections turned away because `maxConnections` were open. */
+	rejected: number;
+	/** Connections closed by the idle timeout. */
+	idleClosed: number;
+	/** UDP datagrams answered. */
+	datagrams: number;
 }
 
 /** Options of {@link connect}. */

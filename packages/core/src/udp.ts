@@ -1,0 +1,57 @@
+/**
+ * RFC 862 datagram echo: each datagram is one message, run through the plugin chain with its own
+ * plugin states (open → transform → close), and the reply goes back to the sender.
+ */
+import type { udp } from "bun";
+import { Pipeline, PluginFailure } from "./pipeline.ts";
+import { NO_REPLY } from "./plugin.ts";
+import type { ConnectionSettings } from "./settings.ts";
+
+/** Binds UDP on `hostname:port`. Throws what Bun throws (the caller maps it). */
+export async function serveUdp(
+	settings: ConnectionSettings,
+	hostname: string,
+	port: number,
+): Promise<udp.Socket<"buffer">> {
+	const { logger, stats } = settings;
+	return Bun.udpSocket({
+		hostname,
+		port,
+		socket: {
+			data(socket, datagram, remotePort, remoteAddress) {
+				if (settings.transforms.length === 0) {
+					stats.datagrams++;
+					socket.send(datagram, remotePort, remoteAddress);
+					return;
+				}
+				const info = { id: settings.nextId(), remoteAddress, remotePort };
+				const pipeline = new Pipeline(settings, info);
+				const reply = (outcome: Uint8Array | typeof NO_REPLY) => {
+					stats.datagrams++;
+					if (outcome !== NO_REPLY && !socket.closed)
+						socket.send(outcome, remotePort, remoteAddress);
+				};
+				const failed = (error: unknown) => {
+					const failure = error instanceof PluginFailure ? error : pipeline.asFailure(error);
+					logger.error(`${failure.message} (datagram from ${remoteAddress}:${remotePort})`);
+				};
+				let pending = false;
+				try {
+					pipeline.open();
+					const outcome = pipeline.run(datagram);
+					if (outcome instanceof Uint8Array || outcome === NO_REPLY) reply(outcome);
+					else {
+						pending = true;
+						outcome.then(reply, failed).finally(() => pipeline.close());
+					}
+				} catch (error) {
+					failed(error);
+				}
+				if (!pending) pipeline.close();
+			},
+			error(_socket, error) {
+				logger.debug(`udp error: ${error.message}`);
+			},
+		},
+	});
+}
