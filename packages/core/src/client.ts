@@ -1,7 +1,6 @@
 import type { Socket } from "bun";
 import { EchoError } from "./errors.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
-import type { ClientOptions } from "./types.ts";
 
 /**
  * A connection to an echo server. Writes are queued and sent as the kernel takes them (Bun's
@@ -168,67 +167,5 @@ export class EchoClient implements AsyncIterable<Uint8Array> {
 		const waiters = this.drainWaiters;
 		this.drainWaiters = [];
 		for (const resolve of waiters) resolve();
-	}
-}
-
-/**
- * Connects to an echo server. Rejects with `E_CONNECT` (refused, unreachable) or
- * `E_CONNECT_TIMEOUT`.
- * @example
- * const client = await connect({ hostname: "127.0.0.1", port: 8888, timeoutMs: 2000 });
- */
-export async function connect(options: ClientOptions = {}): Promise<EchoClient> {
-	const hostname = options.hostname ?? "127.0.0.1";
-	const port = options.port ?? 8888;
-	const timeoutMs = options.timeoutMs ?? 10_000;
-	const client = new EchoClient(options.highWaterMark ?? 1024 * 1024);
-	let timer: Timer | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(
-			() =>
-				reject(
-					new EchoError(
-						"E_CONNECT_TIMEOUT",
-						`connecting to ${hostname}:${port} timed out after ${timeoutMs} ms`,
-					),
-				),
-			timeoutMs,
-		);
-	});
-	const connecting = Bun.connect<EchoClient>({
-		hostname,
-		port,
-		data: client,
-		allowHalfOpen: true,
-		socket: {
-			data: (socket, chunk) => socket.data.onData(chunk),
-			drain: (socket) => socket.data.onDrain(),
-			end: (socket) => {
-				socket.end();
-			},
-			close: (socket, error) => socket.data.onClose(error),
-			error: (socket, error) => socket.data.onClose(error),
-		},
-	});
-	try {
-		const socket = await Promise.race([connecting, timeout]);
-		client.attach(socket);
-		return client;
-	} catch (error) {
-		if (error instanceof EchoError) {
-			connecting.then(
-				(socket) => socket.terminate(),
-				() => {},
-			);
-			throw error;
-		}
-		const reason =
-			(error as { code?: string })?.code ??
-			(error instanceof Error ? error.message : String(error));
-		throw new EchoError("E_CONNECT", `cannot connect to ${hostname}:${port}: ${reason}`, {
-			cause: error,
-		});
-	} finally {
-		clearTimeout(timer);
 	}
 }

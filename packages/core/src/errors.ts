@@ -4,6 +4,7 @@ export type EchoErrorCode =
 	| "E_LISTEN"
 	| "E_CONNECT"
 	| "E_CONNECT_TIMEOUT"
+	| "E_TLS"
 	| "E_CLOSED"
 	| "E_INVALID_OPTION"
 	| "E_PLUGIN"

@@ -1,4 +1,6 @@
-export { connect, EchoClient } from "./client.ts";
+export { EchoClient } from "./client.ts";
+export { connect } from "./connect.ts";
+export { type DatagramOptions, exchangeDatagram } from "./datagram.ts";
 export { EchoError, type EchoErrorCode } from "./errors.ts";
 export { definePlugin, NO_REPLY } from "./plugin.ts";
 export { EchoServer, startServer } from "./server.ts";

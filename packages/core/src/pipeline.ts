@@ -139,5 +139,6 @@ function describe(connection: ConnectionInfo): string {
 	return `connection #${connection.id} ${connection.remoteAddress}:${connection.remotePort}`;
 }
 
-const decoder = new TextDecoder();
+// A leading U+FEFF is part of the message, not something to strip.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const EMPTY = new Uint8Array(0);

@@ -80,7 +80,7 @@ export function testPlugin(
 			return Buffer.concat(socket.written);
 		},
 		get text() {
-			return new TextDecoder().decode(Buffer.concat(socket.written));
+			return new TextDecoder("utf-8", { ignoreBOM: true }).decode(Buffer.concat(socket.written));
 		},
 		get closed() {
 			return socket.ended;

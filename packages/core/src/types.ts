@@ -186,4 +186,11 @@ export interface ClientOptions {
 	timeoutMs?: number;
 	/** Unread received bytes above which the client stops reading. Default 1 MiB. */
 	highWaterMark?: number;
+	/** Connect to this Unix domain socket instead of `hostname:port`. */
+	unix?: string;
+	/**
+	 * Use TLS: `true` for the system's trust store, or Bun's options, e.g.
+	 * `{ ca: Bun.file("ca.pem") }` or `{ rejectUnauthorized: false }` (no certificate check).
+	 */
+	tls?: boolean | TLSOptions;
 }
