@@ -1,0 +1,1 @@
+export { default, type LogOnlyOptions, logOnly } from "./log-only.ts";

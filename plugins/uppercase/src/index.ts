@@ -1,0 +1,1 @@
+export { default, uppercase } from "./uppercase.ts";

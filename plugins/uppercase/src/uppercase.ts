@@ -1,0 +1,60 @@
+import { isAscii } from "node:buffer";
+import { definePlugin, type Plugin } from "@echokit/core";
+
+/** Per-connection state: a UTF-8 decoder that carries a character split across two reads. */
+interface UppercaseState {
+	decoder: TextDecoder;
+	/** The decoder may hold the start of a character (the last byte it saw was not ASCII). */
+	pending: boolean;
+}
+
+/**
+ * The uppercase plugin: replies with each message uppercased (`toUpperCase`, so `ß` → `SS`).
+ *
+ * UTF-8 safe across reads: each connection decodes through its own streaming `TextDecoder`, so
+ * in `raw` framing an `é` whose two bytes arrive in two reads comes back as one `É`. The read
+ * that ends in the first half of a character replies with only the characters completed so far
+ * (possibly nothing); the held byte goes out, uppercased, with the next read. In `lines` framing
+ * every valid line ends on a character boundary, so the decoder holds nothing between lines.
+ *
+ * Bytes that are not valid UTF-8 come back as U+FFFD. An incomplete character still held when
+ * the connection closes is dropped: there is no one left to send it to.
+ *
+ * @example
+ * import { startServer } from "@echokit/core";
+ * import uppercase from "@echokit/plugin-uppercase";
+ * const server = await startServer({ port: 7000, framing: "lines", plugins: [uppercase()] });
+ */
+export function uppercase(): Plugin<UppercaseState> {
+	return definePlugin<UppercaseState>({
+		name: "uppercase",
+		// ignoreBOM keeps a leading U+FEFF in the reply instead of silently eating it.
+		open: () => ({ decoder: new TextDecoder("utf-8", { ignoreBOM: true }), pending: false }),
+		transform({ bytes }, { state }) {
+			// Measured on Bun 1.4.5: a byte loop beats decode + toUpperCase + encode up to a few
+			// hundred bytes (~6x at 16 B), and loses beyond (~2x slower at 64 KiB).
+			if (!state.pending && bytes.byteLength <= ASCII_FAST_PATH_MAX && isAscii(bytes)) {
+				return upperAscii(bytes);
+			}
+			const text = state.decoder.decode(bytes, { stream: true });
+			if (bytes.byteLength > 0) state.pending = (bytes[bytes.byteLength - 1] as number) >= 0x80;
+			// "" means only part of a character has arrived: reply with nothing yet, never the raw bytes.
+			return text === "" ? EMPTY : text.toUpperCase();
+		},
+	});
+}
+
+export default uppercase;
+
+const ASCII_FAST_PATH_MAX = 256;
+const EMPTY = new Uint8Array(0);
+
+/** `a`–`z` → `A`–`Z` into a new buffer; the message's own bytes are left alone. */
+function upperAscii(bytes: Uint8Array): Uint8Array {
+	const out = new Uint8Array(bytes.byteLength);
+	for (let i = 0; i < out.length; i++) {
+		const byte = bytes[i] as number;
+		out[i] = byte >= 0x61 && byte <= 0x7a ? byte - 0x20 : byte;
+	}
+	return out;
+}
