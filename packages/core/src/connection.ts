@@ -14,7 +14,7 @@ import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline, PluginFailure } from "./pipeline.ts";
 import { NO_REPLY } from "./plugin.ts";
 import type { ConnectionSettings, SocketLike } from "./settings.ts";
-import type { ConnectionInfo } from "./types.ts";
+import type { ConnectionInfo, Framing } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
@@ -126,6 +126,10 @@ export class Connection implements ConnectionInfo {
 		this.inputDone = this.closing = true;
 		if (gentle) this.socket.end();
 		else this.socket.terminate();
+	}
+
+	get framing(): Framing {
+		return this.settings.framing;
 	}
 
 	/** True while an async transform is in flight. */

@@ -46,6 +46,8 @@ export interface ConnectionInfo {
 	readonly id: number;
 	readonly remoteAddress: string;
 	readonly remotePort: number;
+	/** How this connection's bytes are cut into messages. */
+	readonly framing: Framing;
 }
 
 /**

@@ -24,7 +24,7 @@ export async function serveUdp(
 					socket.send(datagram, remotePort, remoteAddress);
 					return;
 				}
-				const info = { id: settings.nextId(), remoteAddress, remotePort };
+				const info = { id: settings.nextId(), remoteAddress, remotePort, framing: settings.framing };
 				const pipeline = new Pipeline(settings, info);
 				const reply = (outcome: Uint8Array | typeof NO_REPLY) => {
 					stats.datagrams++;
