@@ -12,7 +12,7 @@
 import { LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline, PluginFailure } from "./pipeline.ts";
-import { NO_REPLY } from "./plugin.ts";
+import { isNoReply } from "./plugin.ts";
 import type { ConnectionSettings, SocketLike } from "./settings.ts";
 import type { ConnectionInfo, Framing } from "./types.ts";
 
@@ -38,6 +38,10 @@ export class Connection implements ConnectionInfo {
 	private inputDone = false;
 	/** Replies are complete: close the socket as soon as the queue is empty. */
 	private closing = false;
+	/** The client sent FIN: all it will ever send has been read. */
+	private peerEnded = false;
+	/** Our FIN is out; reading on (and dropping) only to reach the client's. */
+	private lingering = false;
 	private closed = false;
 	private aborted = false;
 
@@ -88,19 +92,24 @@ export class Connection implements ConnectionInfo {
 	onDrain(): void {
 		this.lastActive = this.settings.clock.tick;
 		if (!this.out.flush(this.socket)) return;
-		if (this.closing && this.out.isEmpty) this.socket.end();
+		if (this.closing && this.out.isEmpty) this.endFlushed();
 		else this.applyBackpressure();
 	}
 
-	/**
-	 * Bun `end` (the client sent FIN), or the server stopping (`dropPartialLine`): reply to
-	 * everything received, then close.
-	 */
-	onEnd(dropPartialLine = false): void {
-		if (this.closing) return;
-		this.inputDone = true;
-		if (dropPartialLine) this.lines?.take();
-		if (!this.busy) this.finish();
+	/** Bun `end`: the client sent FIN. Reply to everything received, then close. */
+	onEnd(): void {
+		this.peerEnded = true;
+		if (this.lingering) {
+			this.socket.end(); // the client's FIN after ours: nothing unread is left, close
+			return;
+		}
+		this.endInput();
+	}
+
+	/** The server is stopping: stop reading, reply to what came (an unfinished line is dropped), close. */
+	stop(): void {
+		this.lines?.take();
+		this.endInput();
 	}
 
 	/** Bun `close`: the socket is gone, for whatever reason. Runs `close` hooks once. */
@@ -179,7 +188,7 @@ export class Connection implements ConnectionInfo {
 			this.fail(error);
 			return false;
 		}
-		if (outcome instanceof Uint8Array || outcome === NO_REPLY) {
+		if (outcome instanceof Uint8Array || isNoReply(outcome)) {
 			this.reply(outcome, newline);
 			return true;
 		}
@@ -213,7 +222,7 @@ export class Connection implements ConnectionInfo {
 	}
 
 	private reply(outcome: Outcome, newline: boolean): void {
-		if (outcome === NO_REPLY) return;
+		if (isNoReply(outcome)) return;
 		if (outcome.byteLength > 0) this.batch.push(outcome);
 		if (newline) this.batch.push(NEWLINE);
 	}
@@ -226,6 +235,12 @@ export class Connection implements ConnectionInfo {
 		this.out.send(this.socket, bytes);
 	}
 
+	private endInput(): void {
+		if (this.closing) return;
+		this.inputDone = true;
+		if (!this.busy) this.finish();
+	}
+
 	/** Input is over and nothing is in flight: answer an unterminated last line, close once flushed. */
 	private finish(): void {
 		if (this.closing || this.closed) return;
@@ -233,7 +248,24 @@ export class Connection implements ConnectionInfo {
 		if (last && !this.deliver(last, false, last, last.byteLength)) return;
 		this.writeBatch();
 		this.closing = true;
-		if (this.out.isEmpty) this.socket.end();
+		if (this.out.isEmpty) this.endFlushed();
+	}
+
+	/**
+	 * Every reply is in the kernel's hands: close. If the client may still be sending (server
+	 * stop, plugin failure, line too long), only half-close, and read on to its FIN, dropping
+	 * what comes: Bun's `end()` closes the socket outright, and closing with unread input makes
+	 * the kernel reset the connection, which throws away replies not yet transmitted.
+	 */
+	private endFlushed(): void {
+		if (this.peerEnded) {
+			this.socket.end();
+			return;
+		}
+		this.lingering = true;
+		this.socket.shutdown();
+		this.paused = false;
+		this.socket.resume();
 	}
 
 	/** Pauses reading while replies pile up (the client is not reading), resumes once they drain. */
@@ -294,7 +326,7 @@ export class Connection implements ConnectionInfo {
 		}
 		this.writeBatch();
 		this.closing = true;
-		if (this.out.isEmpty) this.socket.end();
+		if (this.out.isEmpty) this.endFlushed();
 	}
 }
 

@@ -68,7 +68,7 @@ export class EchoServer implements ServerInfo {
 	private async stopNow(timeoutMs: number): Promise<void> {
 		this.stream.listener.stop(false);
 		this.datagrams?.close();
-		for (const connection of this.open) connection.onEnd(true);
+		for (const connection of this.open) connection.stop();
 		const deadline = Date.now() + timeoutMs;
 		while (this.open.size > 0 && Date.now() < deadline) await Bun.sleep(5);
 		for (const connection of this.open) connection.abort("server stop deadline passed");

@@ -20,6 +20,8 @@ export interface SocketLike {
 	readonly remotePort: number;
 	write(data: Uint8Array): number;
 	end(): void;
+	/** Half-close: FIN, reading goes on. */
+	shutdown(): void;
 	pause(): unknown;
 	resume(): unknown;
 	terminate(): void;

@@ -106,6 +106,9 @@ class RecordingSocket implements SocketLike {
 		this.ended = true;
 		this.onEnd();
 	}
+	shutdown(): void {
+		this.end();
+	}
 	terminate(): void {
 		this.end();
 	}

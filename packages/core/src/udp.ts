@@ -4,7 +4,7 @@
  */
 import type { udp } from "bun";
 import { Pipeline, PluginFailure } from "./pipeline.ts";
-import { NO_REPLY } from "./plugin.ts";
+import { isNoReply, type NoReply } from "./plugin.ts";
 import type { ConnectionSettings } from "./settings.ts";
 
 /** Binds UDP on `hostname:port`. Throws what Bun throws (the caller maps it). */
@@ -24,11 +24,16 @@ export async function serveUdp(
 					socket.send(datagram, remotePort, remoteAddress);
 					return;
 				}
-				const info = { id: settings.nextId(), remoteAddress, remotePort, framing: settings.framing };
+				const info = {
+					id: settings.nextId(),
+					remoteAddress,
+					remotePort,
+					framing: settings.framing,
+				};
 				const pipeline = new Pipeline(settings, info);
-				const reply = (outcome: Uint8Array | typeof NO_REPLY) => {
+				const reply = (outcome: Uint8Array | NoReply) => {
 					stats.datagrams++;
-					if (outcome !== NO_REPLY && !socket.closed)
+					if (!isNoReply(outcome) && !socket.closed)
 						socket.send(outcome, remotePort, remoteAddress);
 				};
 				const failed = (error: unknown) => {
@@ -39,7 +44,7 @@ export async function serveUdp(
 				try {
 					pipeline.open();
 					const outcome = pipeline.run(datagram);
-					if (outcome instanceof Uint8Array || outcome === NO_REPLY) reply(outcome);
+					if (outcome instanceof Uint8Array || isNoReply(outcome)) reply(outcome);
 					else {
 						pending = true;
 						outcome.then(reply, failed).finally(() => pipeline.close());

@@ -1,0 +1,234 @@
+/**
+ * Framing is independent of how the stream is cut: any byte sequence, split at any points,
+ * comes back as the same bytes in `raw` framing and as the same lines in `lines` framing.
+ * First through `testPlugin` (the same Connection code on a fake socket, one `send` = one read)
+ * with many runs, then through a real server on port 0 with fewer.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { connect, definePlugin, type EchoServer, startServer } from "../src/index.ts";
+import { testPlugin } from "../src/testing.ts";
+
+const NEWLINE = 0x0a;
+
+/** Bytes: uniformly random, or rich in `\n` (and so in short and empty lines). */
+const bytesArb = fc.oneof(
+	fc.uint8Array({ maxLength: 3000 }),
+	fc
+		.array(
+			fc.oneof(
+				{ weight: 1, arbitrary: fc.constant(NEWLINE) },
+				{ weight: 5, arbitrary: fc.integer({ min: 0, max: 255 }) },
+			),
+			{ maxLength: 600 },
+		)
+		.map((values) => Uint8Array.from(values)),
+);
+
+/** A byte sequence and the non-empty pieces it is cut into at arbitrary points (a read is never empty). */
+const splitArb = bytesArb.chain((bytes) =>
+	fc
+		.uniqueArray(fc.integer({ min: 0, max: bytes.byteLength }), { maxLength: 24 })
+		.map((cuts) => ({ bytes, pieces: cut(bytes, cuts) })),
+);
+
+/** A plugin that records every message it sees and passes it on unchanged. */
+function recorder(seen: Uint8Array[], mode: "sync" | "async" = "sync") {
+	return definePlugin({
+		name: `record-${mode}`,
+		transform:
+			mode === "sync"
+				? (message) => {
+						seen.push(message.bytes); // documented to stay valid after the transform
+						return null;
+					}
+				: async (message) => {
+						const { bytes } = message; // read during the transform, keep after
+						await null;
+						seen.push(bytes);
+						return null;
+					},
+	});
+}
+
+describe("framing through testPlugin (same connection code, fake socket)", () => {
+	test("raw, no plugin: the same bytes back, whatever the cuts", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				const t = testPlugin([]);
+				for (const piece of pieces) await t.send(piece);
+				await t.end();
+				expect(hex(t.bytes)).toBe(hex(bytes));
+				expect(t.closed).toBe(true);
+			}),
+			{ numRuns: 400 },
+		);
+	});
+
+	test("raw, identity transform: the same bytes back, and each read is one message", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				const seen: Uint8Array[] = [];
+				const t = testPlugin(recorder(seen));
+				for (const piece of pieces) await t.send(piece);
+				await t.end();
+				expect(hex(t.bytes)).toBe(hex(bytes));
+				expect(seen.map(hex)).toEqual(pieces.map(hex));
+			}),
+			{ numRuns: 400 },
+		);
+	});
+
+	test("lines, sync identity transform: the same lines, each reply + \\n, an unterminated last line without", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				const seen: Uint8Array[] = [];
+				const t = testPlugin(recorder(seen), { framing: "lines" });
+				for (const piece of pieces) await t.send(piece);
+				await t.end();
+				expect(seen.map(hex)).toEqual(linesOf(bytes).map(hex));
+				expect(hex(t.bytes)).toBe(hex(expectedLinesReply(bytes)));
+				expect(t.closed).toBe(true);
+			}),
+			{ numRuns: 400 },
+		);
+	});
+
+	test("lines, async identity transform: the same lines and bytes", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				const seen: Uint8Array[] = [];
+				const t = testPlugin(recorder(seen, "async"), { framing: "lines" });
+				for (const piece of pieces) await t.send(piece);
+				await t.end();
+				expect(seen.map(hex)).toEqual(linesOf(bytes).map(hex));
+				expect(hex(t.bytes)).toBe(hex(expectedLinesReply(bytes)));
+			}),
+			{ numRuns: 100 },
+		);
+	});
+
+	test("lines, no plugin (the echo path): the same bytes back", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				const t = testPlugin([], { framing: "lines" });
+				for (const piece of pieces) await t.send(piece);
+				await t.end();
+				expect(hex(t.bytes)).toBe(hex(bytes));
+			}),
+			{ numRuns: 200 },
+		);
+	});
+});
+
+describe("framing through a real server on port 0", () => {
+	let seen: Uint8Array[] = [];
+	let raw: EchoServer;
+	let lines: EchoServer;
+	let linesEcho: EchoServer;
+	beforeAll(async () => {
+		raw = await startServer({ port: 0 });
+		// Records into `seen`, which each run replaces (runs are sequential: one connection at a time).
+		lines = await startServer({
+			port: 0,
+			framing: "lines",
+			plugins: [
+				definePlugin({
+					name: "record-lines",
+					transform(message) {
+						seen.push(message.bytes);
+						return null;
+					},
+				}),
+			],
+		});
+		linesEcho = await startServer({ port: 0, framing: "lines" });
+	});
+	afterAll(async () => {
+		await Promise.all([raw.stop(), lines.stop(), linesEcho.stop()]);
+	});
+
+	test("raw: the same bytes back, each piece written and awaited separately", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				const echoed = await roundTrip(raw.port, pieces);
+				expect(hex(echoed)).toBe(hex(bytes));
+			}),
+			{ numRuns: 30 },
+		);
+	});
+
+	test("lines with a transform: the same lines, each reply + \\n, an unterminated last line without", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				seen = [];
+				const echoed = await roundTrip(lines.port, pieces);
+				// readAll resolved: the server closed after its last reply, so every line was seen.
+				expect(seen.map(hex)).toEqual(linesOf(bytes).map(hex));
+				expect(hex(echoed)).toBe(hex(expectedLinesReply(bytes)));
+			}),
+			{ numRuns: 30 },
+		);
+	});
+
+	test("lines without a plugin (the echo path): the same bytes back", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				const echoed = await roundTrip(linesEcho.port, pieces);
+				expect(hex(echoed)).toBe(hex(bytes));
+			}),
+			{ numRuns: 30 },
+		);
+	});
+});
+
+/** Writes each piece on its own (so they tend to arrive as separate reads), half-closes, reads all. */
+async function roundTrip(port: number, pieces: Uint8Array[]): Promise<Uint8Array> {
+	const client = await connect({ port });
+	for (const piece of pieces) {
+		await client.send(piece);
+		await Bun.sleep(0);
+	}
+	await client.end();
+	return client.readAll();
+}
+
+/** Cuts `bytes` at the given offsets into non-empty pieces. */
+function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+	const points = [0, ...[...cuts].sort((a, b) => a - b), bytes.byteLength];
+	const pieces: Uint8Array[] = [];
+	for (let i = 1; i < points.length; i++) {
+		const piece = bytes.subarray(points[i - 1], points[i]);
+		if (piece.byteLength > 0) pieces.push(piece);
+	}
+	return pieces;
+}
+
+/** The messages `lines` framing must produce: every `\n`-terminated line, then a non-empty unterminated tail. */
+function linesOf(bytes: Uint8Array): Uint8Array[] {
+	const lines: Uint8Array[] = [];
+	let start = 0;
+	for (let i = 0; i < bytes.byteLength; i++) {
+		if (bytes[i] === NEWLINE) {
+			lines.push(bytes.subarray(start, i));
+			start = i + 1;
+		}
+	}
+	if (start < bytes.byteLength) lines.push(bytes.subarray(start));
+	return lines;
+}
+
+/** What an identity transform replies in `lines` framing: each complete line + `\n`, the tail bare. */
+function expectedLinesReply(bytes: Uint8Array): Uint8Array {
+	const terminated = bytes.lastIndexOf(NEWLINE) + 1;
+	const parts = linesOf(bytes.subarray(0, terminated)).flatMap((line) => [
+		line,
+		Uint8Array.of(NEWLINE),
+	]);
+	if (terminated < bytes.byteLength) parts.push(bytes.subarray(terminated));
+	return Buffer.concat(parts);
+}
+
+function hex(bytes: Uint8Array): string {
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}

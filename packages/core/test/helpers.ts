@@ -1,0 +1,88 @@
+/**
+ * Small helpers shared by the core tests: random data, polling for a condition, a recording
+ * logger. Not a test file itself.
+ */
+import type { EchoClient, Logger } from "../src/index.ts";
+
+/** `length` random bytes (crypto.getRandomValues fills at most 64 KiB per call). */
+export function randomBytes(length: number): Uint8Array {
+	const bytes = new Uint8Array(length);
+	for (let offset = 0; offset < length; offset += 65536) {
+		crypto.getRandomValues(bytes.subarray(offset, Math.min(length, offset + 65536)));
+	}
+	return bytes;
+}
+
+/**
+ * Polls until `condition` holds. Throws with `what` after `timeoutMs`: a guard against hanging,
+ * never an assertion about speed.
+ */
+export async function waitFor(
+	what: string,
+	condition: () => boolean,
+	timeoutMs = 10_000,
+): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await Bun.sleep(2);
+	}
+}
+
+/**
+ * Polls `read` until it returns the same value `times` polls in a row, `intervalMs` apart:
+ * the point where traffic has stopped moving. Returns that value.
+ */
+export async function waitForSteady(
+	read: () => number,
+	{ intervalMs = 50, times = 6, timeoutMs = 10_000 } = {},
+): Promise<number> {
+	const deadline = Date.now() + timeoutMs;
+	let last = read();
+	let same = 0;
+	while (same < times) {
+		if (Date.now() > deadline) throw new Error("timed out waiting for a steady state");
+		await Bun.sleep(intervalMs);
+		const now = read();
+		same = now === last ? same + 1 : 0;
+		last = now;
+	}
+	return last;
+}
+
+/** A logger that keeps every line, for asserting on what the engine logged. */
+export function recordingLogger(): Logger & { lines: { level: string; message: string }[] } {
+	const lines: { level: string; message: string }[] = [];
+	const record = (level: string) => (message: string) => {
+		lines.push({ level, message });
+	};
+	return {
+		lines,
+		debug: record("debug"),
+		info: record("info"),
+		warn: record("warn"),
+		error: record("error"),
+	};
+}
+
+/**
+ * Reads to the end with a 1 ms pause after each chunk, like a client slower than loopback.
+ * Returns what arrived and the error that ended it, or `null` for a clean EOF.
+ */
+export async function readAllSlowly(
+	client: EchoClient,
+): Promise<{ bytes: Uint8Array; error: Error | null }> {
+	const chunks: Uint8Array[] = [];
+	try {
+		for (let chunk = await client.read(); chunk; chunk = await client.read()) {
+			chunks.push(chunk);
+			await Bun.sleep(1);
+		}
+		return { bytes: Buffer.concat(chunks), error: null };
+	} catch (error) {
+		return { bytes: Buffer.concat(chunks), error: error as Error };
+	}
+}
+
+export const encoder = new TextEncoder();
+export const decoder = new TextDecoder();
