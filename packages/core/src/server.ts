@@ -99,7 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 	const open = new Set<Connection>();
 	const stream = await listenStream(settings, options, open);
 	let datagrams: udp.Socket<"buffer"> | null = null;
-	if (options.udp && !options.unix) {
+	if (options.udp) {
 		try {
 			datagrams = await serveUdp(settings, stream.hostname, stream.port);
 		} catch (error) {

@@ -3,6 +3,7 @@
  * counters. Built once per server (or per test harness), never per message.
  */
 import { EchoError } from "./errors.ts";
+import { capToOpenFileLimit } from "./fd-limit.ts";
 import type {
 	AnyPlugin,
 	Framing,
@@ -69,11 +70,17 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 	if (!Number.isInteger(lowWaterMark) || lowWaterMark < 0 || lowWaterMark > highWaterMark) {
 		invalid("lowWaterMark", lowWaterMark, `an integer from 0 to highWaterMark (${highWaterMark})`);
 	}
-	const maxConnections = positiveInteger("maxConnections", options.maxConnections ?? 1024);
+	const logger = options.logger ?? silentLogger;
+	const maxConnections = capToOpenFileLimit(
+		positiveInteger("maxConnections", options.maxConnections ?? 1024),
+		logger,
+	);
 	const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
 	if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0) {
 		invalid("idleTimeoutMs", idleTimeoutMs, "a whole number of milliseconds, 0 for never");
 	}
+	if (options.udp && options.unix)
+		invalid("udp", true, "no udp with a Unix socket (UDP needs a port)");
 	const plugins = options.plugins ?? [];
 	plugins.forEach((plugin, index) => {
 		if (typeof plugin?.name !== "string" || plugin.name === "")
@@ -92,7 +99,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		lowWaterMark,
 		plugins,
 		transforms,
-		logger: options.logger ?? silentLogger,
+		logger,
 		stats: { accepted: 0, pauses: 0, peakQueuedBytes: 0, rejected: 0, idleClosed: 0, datagrams: 0 },
 		clock: { tick: 0 },
 		maxConnections,
