@@ -1,4 +1,4 @@
 #!/usr/bin/env bun
-// placeholder: the CLI lands in the next commits
-console.error("not built yet");
-process.exit(1);
+import { main } from "./command.ts";
+
+await main(process.argv.slice(2));

@@ -1,0 +1,162 @@
+/**
+ * Command-line flags. citty parses too, but (0.2.2) keeps only the last of a repeated flag,
+ * accepts unknown flags silently and has no number type. So this one walk over `rawArgs` is the
+ * single source of flag values: it keeps every `--plugin` in order, rejects unknown flags by
+ * name, and checks each value. `ARGS` stays the citty definition, for `--help`.
+ */
+import type { ArgsDef } from "citty";
+import { CliError } from "./errors.ts";
+import { DEFAULTS, type Settings } from "./settings.ts";
+import {
+	InvalidValue,
+	LOG_LEVELS,
+	toFraming,
+	toHost,
+	toLogLevel,
+	toPort,
+	toPositiveInteger,
+} from "./values.ts";
+
+/** The flags of `echo-server`, as citty defines them (shown by `--help`). */
+export const ARGS = {
+	host: { type: "string", description: "Address to bind", default: DEFAULTS.host },
+	port: {
+		type: "string",
+		description: "Port to bind; 0 picks a free one",
+		default: `${DEFAULTS.port}`,
+	},
+	plugin: {
+		type: "string",
+		valueHint: "NAME|PATH",
+		description: "echo, uppercase, log-only, a file or a package; repeatable, runs in order",
+	},
+	framing: {
+		type: "string",
+		valueHint: "raw|lines",
+		description: "Message framing",
+		default: "raw",
+	},
+	"max-line-bytes": { type: "string", description: "Longest line in lines framing, in bytes" },
+	quiet: { type: "boolean", description: "No per-connection or per-message lines" },
+	"log-level": {
+		type: "string",
+		valueHint: LOG_LEVELS.join("|"),
+		description: "How much to log",
+		default: DEFAULTS.logLevel,
+	},
+	json: { type: "boolean", description: "One JSON object per log line" },
+	config: {
+		type: "string",
+		valueHint: "PATH",
+		description: "Config file (default: echo.config.*)",
+	},
+} as const satisfies ArgsDef;
+
+/** What the command line says: only the flags that were given, checked and typed. */
+export interface CliFlags extends Partial<Omit<Settings, "plugins">> {
+	/** Every `--plugin`, in order; absent when none was given. */
+	plugins?: string[];
+	config?: string;
+	help?: boolean;
+	version?: boolean;
+}
+
+/**
+ * Parses `echo-server`'s arguments. Accepts `--flag value` and `--flag=value`, and
+ * `--no-quiet` / `--quiet=false` for booleans. Throws `E_USAGE`.
+ * @example
+ * parseFlags(["--port", "0", "--plugin", "uppercase", "--plugin=./reverse.ts"]);
+ * // { port: 0, plugins: ["uppercase", "./reverse.ts"] }
+ */
+export function parseFlags(rawArgs: readonly string[]): CliFlags {
+	const flags: CliFlags = {};
+	for (let i = 0; i < rawArgs.length; i++) {
+		const token = rawArgs[i] as string;
+		if (token === "-h" || token === "--help") flags.help = true;
+		else if (token === "--version") flags.version = true;
+		else if (token === "--") {
+			if (i + 1 < rawArgs.length) throw unexpected(rawArgs[i + 1] as string);
+		} else if (!token.startsWith("--")) {
+			throw token.startsWith("-") && token !== "-" ? unknownFlag(token) : unexpected(token);
+		} else {
+			const eq = token.indexOf("=");
+			const flag = eq === -1 ? token : token.slice(0, eq);
+			const inline = eq === -1 ? undefined : token.slice(eq + 1);
+			const name = flag.slice(2);
+			if (BOOLEANS.has(name)) setBoolean(flags, name, flag, inline ?? "true");
+			else if (name.startsWith("no-") && BOOLEANS.has(name.slice(3)) && inline === undefined) {
+				setBoolean(flags, name.slice(3), flag, "false");
+			} else if (Object.hasOwn(ARGS, name)) {
+				const value = inline ?? rawArgs[++i];
+				if (value === undefined) throw usage(`missing value for ${flag}`);
+				setString(flags, name, value);
+			} else throw unknownFlag(flag);
+		}
+	}
+	return flags;
+}
+
+const BOOLEANS = new Set(["quiet", "json"]);
+
+function setBoolean(flags: CliFlags, name: string, flag: string, value: string): void {
+	if (value !== "true" && value !== "false") {
+		throw usage(`invalid ${flag}=${value}: expected true or false`);
+	}
+	if (name === "quiet") flags.quiet = value === "true";
+	else flags.json = value === "true";
+}
+
+function setString(flags: CliFlags, name: string, value: string): void {
+	try {
+		if (name === "host") flags.host = toHost(value);
+		else if (name === "port") flags.port = toPort(value);
+		else if (name === "plugin") {
+			if (value === "") throw new InvalidValue("a plugin name, path or package");
+			flags.plugins = [...(flags.plugins ?? []), value];
+		} else if (name === "framing") flags.framing = toFraming(value);
+		else if (name === "max-line-bytes") flags.maxLineBytes = toPositiveInteger(value);
+		else if (name === "log-level") flags.logLevel = toLogLevel(value);
+		else if (name === "config") flags.config = toNonEmpty(value);
+	} catch (error) {
+		if (!(error instanceof InvalidValue)) throw error;
+		throw usage(`invalid --${name} ${JSON.stringify(value)}: ${error.message}`);
+	}
+}
+
+function toNonEmpty(value: string): string {
+	if (value === "") throw new InvalidValue("a file path");
+	return value;
+}
+
+function unknownFlag(token: string): CliError {
+	const flag = token.split("=")[0] as string;
+	const known = [...Object.keys(ARGS), "help", "version"].map((name) => `--${name}`);
+	const guess = known.find((candidate) => editDistance(candidate, flag) <= 2);
+	return usage(`unknown flag "${flag}"${guess ? ` (did you mean ${guess}?)` : ""}; see --help`);
+}
+
+function unexpected(argument: string): CliError {
+	return usage(`unexpected argument "${argument}" (echo-server takes only flags; see --help)`);
+}
+
+function usage(message: string): CliError {
+	return new CliError("E_USAGE", message);
+}
+
+/** Levenshtein distance, for "did you mean" on short flag names. */
+function editDistance(a: string, b: string): number {
+	let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+	for (let i = 1; i <= a.length; i++) {
+		const current = [i];
+		for (let j = 1; j <= b.length; j++) {
+			const substitute = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+			current[j] = Math.min(
+				substitute,
+				(previous[j] as number) + 1,
+				(current[j - 1] as number) + 1,
+			);
+		}
+		previous = current;
+	}
+	return previous[b.length] as number;
+}

@@ -1,0 +1,77 @@
+/**
+ * `echo-server` as a citty command, and `main`: the one place that turns errors into a line on
+ * stderr and an exit code (see `EXIT_CODES` in errors.ts).
+ */
+import { defineCommand, runCommand, showUsage } from "citty";
+import type { ConsolaInstance } from "consola/core";
+import pkg from "../package.json" with { type: "json" };
+import { ARGS, parseFlags } from "./args.ts";
+import { loadConfigFile } from "./config.ts";
+import { errorStack, toCliError } from "./errors.ts";
+import { loadPlugins } from "./load-plugins.ts";
+import { createLogger } from "./logger.ts";
+import { serve } from "./serve.ts";
+import { resolveSettings } from "./settings.ts";
+
+/** Shared by `run` and `main`: the logger, replaced once the flags and config say how to log. */
+interface RunState {
+	logger: ConsolaInstance;
+	json: boolean;
+}
+
+/**
+ * The citty definition of `echo-server`. `run` parses `rawArgs` itself (see args.ts).
+ * @example
+ * await runCommand(command, { rawArgs: ["--port", "0"], data: { logger, json: false } });
+ */
+export const command = defineCommand({
+	meta: { name: "echo-server", version: pkg.version, description: pkg.description },
+	args: ARGS,
+	async run({ rawArgs, data }) {
+		const state = data as RunState;
+		const cwd = process.cwd();
+		const flags = parseFlags(rawArgs);
+		state.json = flags.json ?? false;
+		state.logger = createLogger({ level: flags.logLevel ?? "info", json: state.json });
+		const config = await loadConfigFile(flags.config, cwd);
+		const settings = resolveSettings(flags, config, cwd);
+		state.json = settings.json;
+		state.logger = createLogger({ level: settings.logLevel, json: state.json });
+		const plugins = await loadPlugins(settings.plugins.entries, settings.plugins.base);
+		await serve(settings, plugins, state.logger);
+	},
+});
+
+/**
+ * Runs `echo-server` with these arguments. On failure prints one line on stderr (the stack too
+ * with `--log-level debug`) and exits with the error's code.
+ * @example
+ * await main(process.argv.slice(2));
+ */
+export async function main(rawArgs: string[]): Promise<void> {
+	// Until the flags are parsed, `--json` anywhere on the line is the best guess.
+	const json = rawArgs.includes("--json");
+	const state: RunState = { logger: createLogger({ level: "info", json }), json };
+	try {
+		const wants = helpOrVersion(rawArgs);
+		if (wants.help) return await showUsage(command);
+		if (wants.version) return console.log(pkg.version);
+		await runCommand(command, { rawArgs, data: state });
+	} catch (thrown) {
+		const error = toCliError(thrown);
+		const { logger, json } = state;
+		const { message, code, exitCode } = error;
+		logger.error(json ? { message, code, exitCode } : `${message} (${code})`);
+		if (logger.level >= 4) logger.debug(errorStack(thrown));
+		process.exit(error.exitCode);
+	}
+}
+
+/** `--help` wins over any other problem on the line, as users expect. */
+function helpOrVersion(rawArgs: string[]): { help?: boolean; version?: boolean } {
+	try {
+		return parseFlags(rawArgs);
+	} catch {
+		return { help: rawArgs.includes("--help") || rawArgs.includes("-h") };
+	}
+}

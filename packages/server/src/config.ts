@@ -1,0 +1,145 @@
+/**
+ * `echo.config.ts`: the `defineConfig` helper, and loading the file with c12.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { type LoadConfigOptions, loadConfig, SUPPORTED_EXTENSIONS } from "c12";
+import { CliError, describeError } from "./errors.ts";
+import type { EchoConfig } from "./types.ts";
+import {
+	InvalidValue,
+	toBoolean,
+	toFraming,
+	toHost,
+	toLogLevel,
+	toPort,
+	toPositiveInteger,
+} from "./values.ts";
+
+/**
+ * Types an `echo.config.ts`. Identity at runtime; flags given on the command line win over it.
+ * @example
+ * // echo.config.ts
+ * import { defineConfig } from "@echokit/server";
+ * import reverse from "./my-plugins/reverse.ts";
+ * export default defineConfig({ port: 7000, framing: "lines", plugins: ["uppercase", reverse] });
+ */
+export function defineConfig(config: EchoConfig): EchoConfig {
+	return config;
+}
+
+/** A config file, loaded and checked. */
+export interface LoadedConfig {
+	/** Absolute path of the file. */
+	file: string;
+	/** Its directory: relative plugin paths in it resolve from here. */
+	dir: string;
+	values: EchoConfig;
+}
+
+/**
+ * Loads `path` (relative to `cwd`), or else `echo.config.{ts,js,mjs,json,…}` in `cwd` if there is
+ * one. Resolves `null` when no path was given and no file exists. Throws `E_CONFIG`.
+ * @example
+ * const config = await loadConfigFile(undefined, process.cwd());
+ */
+export async function loadConfigFile(
+	path: string | undefined,
+	cwd: string,
+): Promise<LoadedConfig | null> {
+	let loaded: Awaited<ReturnType<typeof loadConfig>>;
+	try {
+		loaded = await loadConfig({
+			name: "echo",
+			cwd,
+			...(path ? { configFile: path } : {}),
+			// Only the config file: no rc files, package.json key, .env, env-specific or remote layers.
+			rcFile: false,
+			globalRc: false,
+			packageJson: false,
+			dotenv: false,
+			envName: false,
+			extend: false,
+			giget: false,
+			jiti: nativeImporter,
+		});
+	} catch (error) {
+		const shown = path ?? defaultFile(cwd) ?? "echo.config";
+		throw new CliError("E_CONFIG", `cannot load config ${shown}: ${describeError(error)}`, {
+			cause: error,
+		});
+	}
+	const file = loaded._configFile;
+	if (!file) {
+		if (path) throw new CliError("E_CONFIG", `config file not found: ${path}`);
+		return null;
+	}
+	return {
+		file,
+		dir: dirname(file),
+		values: checkConfig(loaded.config, relative(cwd, file) || file),
+	};
+}
+
+/**
+ * c12 loads through jiti, which under Bun tries a native import and, when that throws, runs the
+ * file a second time through its own transpiler (a throwing config ran twice, and a syntax error
+ * came back in babel's words). Bun imports TypeScript itself: let it, once.
+ */
+const nativeImporter = {
+	async import(id: string, options?: { default?: boolean }) {
+		const module = await import(id);
+		return options?.default ? (module.default ?? module) : module;
+	},
+} as unknown as LoadConfigOptions["jiti"];
+
+/** The file c12 picks in `cwd` when no path is given, to name it in errors. */
+function defaultFile(cwd: string): string | undefined {
+	return SUPPORTED_EXTENSIONS.map((ext) => `echo.config${ext}`).find((name) =>
+		existsSync(join(cwd, name)),
+	);
+}
+
+const CHECKS: Record<string, (value: unknown) => unknown> = {
+	host: toHost,
+	port: toPort,
+	framing: toFraming,
+	maxLineBytes: toPositiveInteger,
+	quiet: toBoolean,
+	logLevel: toLogLevel,
+	json: toBoolean,
+	plugins: toPluginList,
+};
+
+function checkConfig(config: unknown, shown: string): EchoConfig {
+	if (typeof config !== "object" || config === null || Array.isArray(config)) {
+		throw new CliError("E_CONFIG", `${shown} exports no config object (use defineConfig({...}))`);
+	}
+	const values: Record<string, unknown> = {};
+	for (const [key, value] of Object.entries(config)) {
+		if (key.startsWith("$") || value === undefined) continue; // c12's own keys
+		const check = CHECKS[key];
+		if (!check) {
+			const known = Object.keys(CHECKS).join(", ");
+			throw new CliError("E_CONFIG", `unknown key "${key}" in ${shown} (known: ${known})`);
+		}
+		try {
+			values[key] = check(value);
+		} catch (error) {
+			if (!(error instanceof InvalidValue)) throw error;
+			const shownValue = typeof value === "function" ? "a function" : JSON.stringify(value);
+			throw new CliError("E_CONFIG", `invalid ${key} ${shownValue} in ${shown}: ${error.message}`);
+		}
+	}
+	return values as EchoConfig;
+}
+
+/** Shape only; each entry is loaded and checked like a `--plugin` later. */
+function toPluginList(value: unknown): unknown[] {
+	const ok = (entry: unknown) =>
+		typeof entry === "string" ||
+		typeof entry === "function" ||
+		(typeof entry === "object" && entry !== null);
+	if (Array.isArray(value) && value.every(ok)) return value;
+	throw new InvalidValue("an array of plugins, plugin factories or plugin names");
+}

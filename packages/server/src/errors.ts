@@ -1,0 +1,96 @@
+import { EchoError } from "@echokit/core";
+
+/** Every error code the echo-server CLI reports, with the process exit code it leads to. */
+export const EXIT_CODES = {
+	/** A bug or something nobody foresaw. */
+	E_UNEXPECTED: 1,
+	/** Unknown flag, missing or invalid flag value, stray argument. */
+	E_USAGE: 2,
+	/** The port is taken by another process. */
+	E_ADDR_IN_USE: 3,
+	/** Binding failed otherwise: no permission, an address this machine does not have. */
+	E_LISTEN: 3,
+	/** `--plugin NAME` is no builtin, file or installed package. */
+	E_PLUGIN_NOT_FOUND: 4,
+	/** A plugin module failed to load (syntax error, throws) or its factory threw. */
+	E_PLUGIN_LOAD: 4,
+	/** A plugin module exports no plugin, or a malformed one. */
+	E_PLUGIN_INVALID: 4,
+	/** A plugin's `start` hook failed. */
+	E_PLUGIN_START: 4,
+	/** The config file is missing, fails to load, or holds an invalid value. */
+	E_CONFIG: 5,
+} as const;
+
+/** A code from {@link EXIT_CODES}. */
+export type CliErrorCode = keyof typeof EXIT_CODES;
+
+/**
+ * The one error class of the CLI: a stable `code`, a one-line message for people, the process
+ * exit code, and the underlying `cause`. Only `command.ts` turns it into output and an exit.
+ * @example
+ * throw new CliError("E_USAGE", 'unknown flag "--prot"');
+ */
+export class CliError extends Error {
+	override readonly name = "CliError";
+	readonly exitCode: number;
+	constructor(
+		readonly code: CliErrorCode,
+		message: string,
+		options?: { cause?: unknown },
+	) {
+		super(message, options);
+		this.exitCode = EXIT_CODES[code];
+	}
+}
+
+/** Any error as a {@link CliError}: core's errors get their CLI code, the rest are unexpected. */
+export function toCliError(error: unknown): CliError {
+	if (error instanceof CliError) return error;
+	if (error instanceof EchoError) {
+		const code = CORE_CODES[error.code] ?? "E_UNEXPECTED";
+		return new CliError(code, error.message, { cause: error });
+	}
+	return new CliError("E_UNEXPECTED", describeError(error), { cause: error });
+}
+
+/**
+ * One line that says what went wrong, for any thrown value. Bun reports a syntax error as an
+ * AggregateError of build messages; its first message and position are the useful part.
+ */
+export function describeError(error: unknown): string {
+	const first = (error as { errors?: unknown[] })?.errors?.[0] as BuildMessage | undefined;
+	if (error instanceof AggregateError && first?.message) {
+		const at = first.position;
+		const where = at ? ` (${at.file}:${at.line}:${at.column})` : "";
+		return oneLine(`syntax error: ${first.message}${where}`);
+	}
+	if (error instanceof Error) return oneLine(error.message || error.name);
+	return oneLine(String(error));
+}
+
+/** The stack (and causes) of an error, for `--log-level debug`. */
+export function errorStack(error: unknown): string {
+	const lines: string[] = [];
+	for (let e = error, depth = 0; e && depth < 5; depth++) {
+		lines.push(depth === 0 ? "" : "caused by:", e instanceof Error ? String(e.stack) : String(e));
+		e = (e as { cause?: unknown }).cause;
+	}
+	return lines.filter(Boolean).join("\n");
+}
+
+interface BuildMessage {
+	message?: string;
+	position?: { file: string; line: number; column: number } | null;
+}
+
+const CORE_CODES: Partial<Record<EchoError["code"], CliErrorCode>> = {
+	E_ADDR_IN_USE: "E_ADDR_IN_USE",
+	E_LISTEN: "E_LISTEN",
+	E_PLUGIN: "E_PLUGIN_START",
+	E_INVALID_OPTION: "E_USAGE",
+};
+
+function oneLine(text: string): string {
+	return text.replace(/\s*\n\s*/g, " ").trim();
+}

@@ -1,0 +1,2 @@
+export { defineConfig } from "./config.ts";
+export type { EchoConfig, LogLevel, PluginEntry } from "./types.ts";

@@ -1,0 +1,63 @@
+/**
+ * Checks for option values, shared by flags (strings) and the config file (typed values). Each
+ * returns the value or throws {@link InvalidValue}; the caller says where the value came from.
+ */
+import type { Framing } from "@echokit/core";
+import type { LogLevel } from "./types.ts";
+
+/** A value that does not fit; `expected` completes "expected …". */
+export class InvalidValue extends Error {
+	constructor(readonly expected: string) {
+		super(`expected ${expected}`);
+	}
+}
+
+export const LOG_LEVELS: readonly LogLevel[] = [
+	"silent",
+	"error",
+	"warn",
+	"info",
+	"debug",
+	"trace",
+];
+
+export function toPort(value: unknown): number {
+	const port = toInteger(value);
+	if (port === undefined || port > 65535) throw new InvalidValue("an integer from 0 to 65535");
+	return port;
+}
+
+export function toPositiveInteger(value: unknown): number {
+	const n = toInteger(value);
+	if (n === undefined || n === 0 || !Number.isSafeInteger(n)) {
+		throw new InvalidValue("a whole number of bytes above 0");
+	}
+	return n;
+}
+
+export function toFraming(value: unknown): Framing {
+	if (value === "raw" || value === "lines") return value;
+	throw new InvalidValue("raw or lines");
+}
+
+export function toLogLevel(value: unknown): LogLevel {
+	if (LOG_LEVELS.includes(value as LogLevel)) return value as LogLevel;
+	throw new InvalidValue(LOG_LEVELS.join(", "));
+}
+
+export function toHost(value: unknown): string {
+	if (typeof value === "string" && value.trim() !== "") return value.trim();
+	throw new InvalidValue("a hostname or IP address");
+}
+
+export function toBoolean(value: unknown): boolean {
+	if (typeof value === "boolean") return value;
+	throw new InvalidValue("true or false");
+}
+
+/** A non-negative integer from a number or a string of digits (no signs, decimals or hex). */
+function toInteger(value: unknown): number | undefined {
+	if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : undefined;
+	if (typeof value === "string" && /^\d{1,15}$/.test(value)) return Number(value);
+	return undefined;
+}
