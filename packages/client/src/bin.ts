@@ -1,4 +1,8 @@
 #!/usr/bin/env bun
-// placeholder: the CLI lands in the next commits
-console.error("not built yet");
-process.exit(1);
+/**
+ * `echo-client`: see ../README.md. Everything lives in command.ts; this only sets the exit code.
+ * @module
+ */
+import { main } from "./command.ts";
+
+process.exit(await main(process.argv.slice(2)));

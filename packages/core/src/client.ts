@@ -24,7 +24,9 @@ export class EchoClient implements AsyncIterable<Uint8Array> {
 	private paused = false;
 	private ending = false;
 	private waitingReader: (() => void) | null = null;
-	private drainWaiters: (() => void)[] = [];
+	private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+	/** The socket closed while written bytes were still unsent: they are lost. */
+	private unsent = false;
 	private resolveClosed!: () => void;
 	private socket!: Socket<EchoClient>;
 
@@ -51,14 +53,19 @@ export class EchoClient implements AsyncIterable<Uint8Array> {
 	 */
 	write(data: string | Uint8Array): boolean {
 		if (this.ending || this.eof) throw new EchoError("E_CLOSED", "write after end or close");
-		this.out.send(this.socket, typeof data === "string" ? Buffer.from(data) : data);
+		if (!this.out.send(this.socket, typeof data === "string" ? Buffer.from(data) : data)) {
+			// Bun's write returned -1: the socket is closed (often a reset not reported yet).
+			this.unsent = true;
+			throw unsentError();
+		}
 		return this.out.isEmpty;
 	}
 
 	/** Resolves once everything written so far is in the kernel's hands. */
 	drained(): Promise<void> {
+		if (this.unsent) return Promise.reject(unsentError());
 		if (this.out.isEmpty || this.eof) return Promise.resolve();
-		return new Promise((resolve) => this.drainWaiters.push(resolve));
+		return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
 	}
 
 	/** Writes and waits until the kernel took it: the await is the backpressure. */
@@ -138,12 +145,13 @@ export class EchoClient implements AsyncIterable<Uint8Array> {
 	}
 	/** @internal */
 	onDrain(): void {
-		this.out.flush(this.socket);
-		if (this.out.isEmpty) this.releaseDrainWaiters();
+		if (!this.out.flush(this.socket)) this.unsent = true;
+		if (this.out.isEmpty || this.unsent) this.releaseDrainWaiters();
 	}
 	/** @internal */
 	onClose(error?: Error): void {
 		this.eof = true;
+		if (!this.out.isEmpty) this.unsent = true;
 		if (error)
 			this.error = new EchoError("E_CLOSED", `connection lost: ${error.message}`, { cause: error });
 		this.out.clear();
@@ -166,6 +174,13 @@ export class EchoClient implements AsyncIterable<Uint8Array> {
 	private releaseDrainWaiters(): void {
 		const waiters = this.drainWaiters;
 		this.drainWaiters = [];
-		for (const resolve of waiters) resolve();
+		for (const waiter of waiters) {
+			if (this.unsent) waiter.reject(unsentError());
+			else waiter.resolve();
+		}
 	}
+}
+
+function unsentError(): EchoError {
+	return new EchoError("E_CLOSED", "the connection closed before all written bytes were sent");
 }

@@ -1,0 +1,99 @@
+/**
+ * The client's one error class and the mapping from failures to exit codes. Only the CLI turns
+ * errors into text and exit codes; everything below it throws.
+ * @module
+ */
+import { EchoError } from "@echokit/core";
+
+/** Every way `echo-client` fails, each with its exit code (see {@link exitCodes}). */
+export type CliErrorCode =
+	| "E_UNEXPECTED"
+	| "E_USAGE"
+	| "E_CONNECT"
+	| "E_CONNECT_TIMEOUT"
+	| "E_REPLY_TIMEOUT"
+	| "E_CONNECTION_LOST";
+
+/**
+ * Exit codes of `echo-client`. `0` is success, including leaving with Ctrl-C or Ctrl-D.
+ * @example
+ * if (proc.exitCode === exitCodes.E_CONNECT) console.log("server not running");
+ */
+export const exitCodes: Readonly<Record<CliErrorCode, number>> = {
+	E_UNEXPECTED: 1,
+	E_USAGE: 2,
+	E_CONNECT: 3,
+	E_CONNECT_TIMEOUT: 3,
+	E_REPLY_TIMEOUT: 4,
+	E_CONNECTION_LOST: 5,
+};
+
+/**
+ * A failure the CLI reports as one line on stderr (`echo-client: <message> (<code>)`) and an
+ * exit code, never a stack trace.
+ * @example
+ * throw new CliError("E_USAGE", "unknown option --prot");
+ */
+export class CliError extends Error {
+	override readonly name = "CliError";
+	constructor(
+		readonly code: CliErrorCode,
+		message: string,
+		options?: { cause?: unknown },
+	) {
+		super(message, options);
+	}
+
+	/** The process exit code for this error. */
+	get exitCode(): number {
+		return exitCodes[this.code];
+	}
+}
+
+/** Turns anything thrown into a {@link CliError}; `target` (`host:port`) names the server. */
+export function toCliError(error: unknown, target = "the server"): CliError {
+	if (error instanceof CliError) return error;
+	if (error instanceof EchoError) {
+		const reason = errnoText(error.cause);
+		switch (error.code) {
+			case "E_CONNECT":
+				return new CliError("E_CONNECT", `cannot connect to ${target}: ${reason}`, {
+					cause: error,
+				});
+			case "E_CONNECT_TIMEOUT":
+				return new CliError("E_CONNECT_TIMEOUT", error.message, { cause: error });
+			case "E_CLOSED":
+				return new CliError("E_CONNECTION_LOST", `connection to ${target} lost: ${reason}`, {
+					cause: error,
+				});
+		}
+	}
+	const message = error instanceof Error ? error.message : String(error);
+	return new CliError("E_UNEXPECTED", message, { cause: error });
+}
+
+/** The one line printed on stderr for an error. */
+export function formatError(error: CliError): string {
+	return `echo-client: ${error.message} (${error.code})`;
+}
+
+const errnoTexts: Record<string, string> = {
+	ECONNREFUSED: "connection refused",
+	ECONNRESET: "connection reset by peer",
+	ETIMEDOUT: "timed out",
+	EHOSTUNREACH: "host unreachable",
+	ENETUNREACH: "network unreachable",
+	ENOTFOUND: "host not found",
+	EAI_AGAIN: "host name lookup failed",
+	EPIPE: "broken pipe",
+};
+
+/** A short human reason from an error chain: its errno code in words, else its message. */
+function errnoText(cause: unknown): string {
+	for (let error = cause; error; error = (error as { cause?: unknown }).cause) {
+		const code = (error as { code?: unknown }).code;
+		if (typeof code === "string" && code in errnoTexts) return errnoTexts[code]!;
+		if (!(error as { cause?: unknown }).cause && error instanceof Error) return error.message;
+	}
+	return "unknown error";
+}

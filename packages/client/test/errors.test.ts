@@ -1,0 +1,41 @@
+import { expect, test } from "bun:test";
+import { EchoError } from "@echokit/core";
+import { CliError, exitCodes, formatError, toCliError } from "../src/errors.ts";
+
+const withCode = (code: string) => Object.assign(new Error("Failed to connect"), { code });
+
+test("exit codes: 1 unexpected, 2 usage, 3 connect, 4 reply timeout, 5 connection lost", () => {
+	expect(exitCodes).toEqual({
+		E_UNEXPECTED: 1,
+		E_USAGE: 2,
+		E_CONNECT: 3,
+		E_CONNECT_TIMEOUT: 3,
+		E_REPLY_TIMEOUT: 4,
+		E_CONNECTION_LOST: 5,
+	});
+});
+
+test("core's connect errors become one readable line with exit code 3", () => {
+	const refused = new EchoError("E_CONNECT", "cannot connect to 127.0.0.1:1: connection refused", {
+		cause: withCode("ECONNREFUSED"),
+	});
+	const error = toCliError(refused, "127.0.0.1:1");
+	expect(error.exitCode).toBe(3);
+	expect(formatError(error)).toBe(
+		"echo-client: cannot connect to 127.0.0.1:1: connection refused (E_CONNECT)",
+	);
+	const timeout = new EchoError("E_CONNECT_TIMEOUT", "connecting to h:1 timed out after 5 ms");
+	expect(formatError(toCliError(timeout))).toBe(
+		"echo-client: connecting to h:1 timed out after 5 ms (E_CONNECT_TIMEOUT)",
+	);
+});
+
+test("a lost connection is exit 5; anything else is unexpected, exit 1", () => {
+	const reset = new EchoError("E_CLOSED", "connection lost", { cause: withCode("ECONNRESET") });
+	expect(formatError(toCliError(reset, "h:1"))).toBe(
+		"echo-client: connection to h:1 lost: connection reset by peer (E_CONNECTION_LOST)",
+	);
+	expect(toCliError(new TypeError("boom")).exitCode).toBe(1);
+	const usage = new CliError("E_USAGE", "bad");
+	expect(toCliError(usage)).toBe(usage);
+});
