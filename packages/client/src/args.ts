@@ -2,7 +2,8 @@
  * The command line: flag definitions for citty, and the checks citty 0.2.2 does not do. citty
  * keeps only the last value of a repeated flag, accepts unknown flags silently and has no number
  * type, so `--message` is collected from the raw arguments in order, unknown flags and stray
- * arguments are usage errors, and numbers are parsed here.
+ * arguments are usage errors, numbers are parsed here, and flags that cannot go together
+ * (`--unix` with `--host`, `--udp` with TLS) are refused.
  * @module
  */
 import type { Framing } from "@echokit/core";
@@ -24,14 +25,52 @@ export const clientArgs = {
 		default: "10",
 		valueHint: "seconds",
 		description:
-			"Connect timeout, and how long to wait for the server to finish after end of input",
+			"Connect timeout, and how long to wait for the server to finish after end of input; with --udp, how long to wait for each reply (default 2)",
 	},
 	message: {
 		type: "string",
 		valueHint: "text",
 		description: "Send this message (repeatable, in order), half-close, print the replies, exit",
 	},
+	tls: { type: "boolean", description: "Use TLS, verifying the server against the system's CAs" },
+	ca: {
+		type: "string",
+		valueHint: "file",
+		description: "Trust this CA or self-signed certificate (PEM); implies --tls",
+	},
+	insecure: {
+		type: "boolean",
+		description: "Do not verify the server's certificate (warns); implies --tls",
+	},
+	servername: {
+		type: "string",
+		valueHint: "name",
+		description:
+			"Name to verify the certificate against and send as SNI (default: --host); implies --tls",
+	},
+	unix: {
+		type: "string",
+		valueHint: "path",
+		description: "Connect to this Unix domain socket instead of --host/--port",
+	},
+	udp: {
+		type: "boolean",
+		description: "RFC 862 datagram echo: each message or line is one UDP datagram",
+	},
 } as const satisfies ArgsDef;
+
+/** The largest UDP payload over IPv4 (65535 minus the IP and UDP headers). */
+export const MAX_DATAGRAM_BYTES = 65_507;
+
+/** TLS as the command line asks for it; `null` in {@link ClientArgs} means plain TCP. */
+export interface TlsArgs {
+	/** `--ca`: a PEM file to trust, read by the command before connecting. */
+	caFile: string | undefined;
+	/** `--insecure`: no certificate check. */
+	insecure: boolean;
+	/** `--servername`: the name checked and sent as SNI; Bun uses the host when unset. */
+	serverName: string | undefined;
+}
 
 /** What the command line asks for, validated. */
 export interface ClientArgs {
@@ -41,6 +80,12 @@ export interface ClientArgs {
 	timeoutMs: number;
 	/** The `--message` values in the order given; empty when none. */
 	messages: string[];
+	/** `--unix`: a socket path to connect to instead of host and port. */
+	unix: string | undefined;
+	/** `--udp`: datagrams instead of a connection. */
+	udp: boolean;
+	/** TLS settings, or `null` for none (always `null` with `--udp`). */
+	tls: TlsArgs | null;
 }
 
 /** What a scan of the raw arguments found besides the single-valued flags. */
@@ -48,9 +93,12 @@ export interface ScannedArgs {
 	help: boolean;
 	version: boolean;
 	messages: string[];
+	/** Every known flag given, without dashes, in order (repeats included). */
+	given: string[];
 }
 
-const valueFlags = new Set(Object.keys(clientArgs));
+const valueFlags = new Set(Object.keys(clientArgs).filter((name) => isValueFlag(name)));
+const booleanFlags = new Set(Object.keys(clientArgs).filter((name) => !isValueFlag(name)));
 const helpFlags = new Set(["--help", "-h"]);
 const versionFlags = new Set(["--version", "-v"]);
 
@@ -60,7 +108,7 @@ const versionFlags = new Set(["--version", "-v"]);
  * a flag without its value. `--help` wins over any such error.
  */
 export function scanArgs(rawArgs: readonly string[]): ScannedArgs {
-	const found: ScannedArgs = { help: false, version: false, messages: [] };
+	const found: ScannedArgs = { help: false, version: false, messages: [], given: [] };
 	const unknown: string[] = [];
 	const problems: string[] = [];
 	for (let i = 0; i < rawArgs.length; i++) {
@@ -74,8 +122,13 @@ export function scanArgs(rawArgs: readonly string[]): ScannedArgs {
 			const name = flagName(arg);
 			const inline = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : undefined;
 			const value = inline ?? rawArgs[++i];
+			found.given.push(name);
 			if (value === undefined) problems.push(`--${name} needs a value`);
 			else if (name === "message") found.messages.push(value);
+		} else if (arg.startsWith("--") && booleanFlags.has(flagName(arg))) {
+			// citty reads `--tls=no` as on and `--tls=false` as off: take no value at all.
+			if (arg.includes("=")) problems.push(`--${flagName(arg)} takes no value`);
+			else found.given.push(flagName(arg));
 		} else if (arg.startsWith("-") && arg !== "-") unknown.push(arg.split("=")[0]!);
 		else problems.push(`unexpected argument ${quote(arg)}`);
 	}
@@ -93,15 +146,75 @@ export function resolveArgs(
 	parsed: Partial<Record<keyof typeof clientArgs, unknown>>,
 	scanned: ScannedArgs,
 ): ClientArgs {
+	const given = new Set(scanned.given);
 	const host = String(parsed.host ?? clientArgs.host.default);
 	if (host === "") throw usage("--host must not be empty");
+	const unix = optionalText(parsed.unix, "unix");
+	const udp = given.has("udp");
+	const tls = resolveTls(parsed, given);
+	if (unix !== undefined) {
+		const clash = ["host", "port", "udp"].filter((name) => given.has(name));
+		if (clash.length > 0) {
+			throw usage(`--unix cannot be combined with ${clash.map((name) => `--${name}`).join(", ")}`);
+		}
+	}
+	if (udp && tls) {
+		const clash = ["tls", "ca", "insecure", "servername"].filter((name) => given.has(name));
+		throw usage(
+			`--udp cannot be combined with ${clash.map((name) => `--${name}`).join(", ")} (no TLS over UDP)`,
+		);
+	}
+	// citty fills in the default: only the scan knows whether --timeout was given.
+	const timeoutText =
+		udp && !given.has("timeout")
+			? UDP_TIMEOUT
+			: String(parsed.timeout ?? clientArgs.timeout.default);
+	const messages = scanned.messages;
+	const framing = parseFraming(String(parsed.framing ?? clientArgs.framing.default));
+	if (udp) checkDatagramSizes(messages, framing);
 	return {
 		host,
 		port: parsePort(String(parsed.port ?? clientArgs.port.default)),
-		framing: parseFraming(String(parsed.framing ?? clientArgs.framing.default)),
-		timeoutMs: parseTimeout(String(parsed.timeout ?? clientArgs.timeout.default)),
-		messages: scanned.messages,
+		framing,
+		timeoutMs: parseTimeout(timeoutText),
+		messages,
+		unix,
+		udp,
+		tls,
 	};
+}
+
+/** `--timeout` with `--udp` when not given: how long to wait for each reply. */
+const UDP_TIMEOUT = "2";
+
+/** `--tls`, `--ca`, `--insecure`, `--servername`: any of them turns TLS on. */
+function resolveTls(
+	parsed: Partial<Record<keyof typeof clientArgs, unknown>>,
+	given: Set<string>,
+): TlsArgs | null {
+	const caFile = optionalText(parsed.ca, "ca");
+	const serverName = optionalText(parsed.servername, "servername");
+	const insecure = given.has("insecure");
+	if (insecure && caFile !== undefined) {
+		throw usage(
+			"--insecure and --ca contradict each other: --insecure turns off the check --ca is for",
+		);
+	}
+	const wanted = given.has("tls") || insecure || caFile !== undefined || serverName !== undefined;
+	return wanted ? { caFile, insecure, serverName } : null;
+}
+
+/** In `--udp` mode each message is one datagram, which has a size limit. */
+function checkDatagramSizes(messages: readonly string[], framing: Framing): void {
+	const suffix = framing === "lines" ? 1 : 0;
+	for (const [index, message] of messages.entries()) {
+		const bytes = Buffer.byteLength(message) + suffix;
+		if (bytes > MAX_DATAGRAM_BYTES) {
+			throw usage(
+				`--message ${index + 1} is ${bytes} bytes; a UDP datagram carries at most ${MAX_DATAGRAM_BYTES}`,
+			);
+		}
+	}
 }
 
 /** `1`..`65535`, decimal digits only (`0x50`, `80.0` and `8e3` are refused). */
@@ -126,6 +239,18 @@ export function parseTimeout(text: string): number {
 export function parseFraming(text: string): Framing {
 	if (text === "raw" || text === "lines") return text;
 	throw usage(`invalid --framing ${quote(text)}: expected raw or lines`);
+}
+
+/** A string flag that is optional but must not be empty when given. */
+function optionalText(value: unknown, name: string): string | undefined {
+	if (value === undefined) return undefined;
+	const text = String(value);
+	if (text === "") throw usage(`--${name} must not be empty`);
+	return text;
+}
+
+function isValueFlag(name: string): boolean {
+	return (clientArgs as Record<string, { type: string }>)[name]!.type === "string";
 }
 
 function flagName(arg: string): string {

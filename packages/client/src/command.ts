@@ -8,10 +8,12 @@ import { connect, type EchoClient } from "@echokit/core";
 import { defineCommand, renderUsage, runCommand } from "citty";
 import packageJson from "../package.json" with { type: "json" };
 import { type ClientArgs, clientArgs, resolveArgs, type ScannedArgs, scanArgs } from "./args.ts";
-import { formatError, toCliError } from "./errors.ts";
+import { CliError, formatError, toCliError } from "./errors.ts";
 import { interactiveMode } from "./interactive.ts";
 import { oneShotMode } from "./one-shot.ts";
 import { pipeMode } from "./pipe.ts";
+import { INSECURE_WARNING, tlsOptions } from "./tls.ts";
+import { udpInteractive, udpOneShot, udpPipe } from "./udp.ts";
 
 /** The citty command; `run` resolves to the exit code. */
 export const command = defineCommand({
@@ -19,7 +21,7 @@ export const command = defineCommand({
 		name: "echo-client",
 		version: packageJson.version,
 		description:
-			"Talk to a TCP echo server: interactive on a terminal, streaming when stdin is piped, one-shot with --message",
+			"Talk to an echo server (TCP, TLS, Unix socket or UDP): interactive on a terminal, streaming when stdin is piped, one-shot with --message",
 	},
 	args: clientArgs,
 	run: ({ args, data }) => runClient(resolveArgs(args, data as ScannedArgs)),
@@ -51,15 +53,40 @@ export async function main(rawArgs: string[]): Promise<number> {
 	}
 }
 
-/** Connects, then picks the mode: --message → one-shot; a terminal → interactive; else pipe. */
+/**
+ * Connects, then picks the mode: --message → one-shot; a terminal → interactive; else pipe.
+ * With --udp there is no connection: the same three modes exchange datagrams.
+ */
 async function runClient(args: ClientArgs): Promise<number> {
 	// As people write addresses: [::1]:8888 for IPv6.
-	const target = `${args.host.includes(":") ? `[${args.host}]` : args.host}:${args.port}`;
+	const target =
+		args.unix ?? `${args.host.includes(":") ? `[${args.host}]` : args.host}:${args.port}`;
+	if (args.udp) {
+		const options = {
+			hostname: args.host,
+			port: args.port,
+			timeoutMs: args.timeoutMs,
+			framing: args.framing,
+			target,
+		};
+		if (args.messages.length > 0) return udpOneShot(args.messages, options);
+		return isatty(0) ? udpInteractive(options) : udpPipe(options);
+	}
+	const tls = args.tls ? tlsOptions(args.tls) : undefined;
+	if (args.tls?.insecure) process.stderr.write(`${INSECURE_WARNING}\n`);
+	const address = args.unix ? { unix: args.unix } : { hostname: args.host, port: args.port };
 	let client: EchoClient;
 	try {
-		client = await connect({ hostname: args.host, port: args.port, timeoutMs: args.timeoutMs });
+		client = await connect({ ...address, tls, timeoutMs: args.timeoutMs });
 	} catch (error) {
-		throw toCliError(error, target);
+		// Bun refuses a PEM file it cannot parse ("Invalid CA") before connecting.
+		if (args.tls?.caFile && (error as { code?: unknown })?.code === "E_INVALID_OPTION") {
+			const reason =
+				((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+			const message = `--ca ${JSON.stringify(args.tls.caFile)} is not a valid PEM certificate: ${reason}`;
+			throw new CliError("E_CA_FILE", message, { cause: error });
+		}
+		throw toCliError(error, target, args.tls?.caFile);
 	}
 	const options = { target, timeoutMs: args.timeoutMs, framing: args.framing };
 	if (args.messages.length > 0) return oneShotMode(client, { ...options, messages: args.messages });

@@ -9,10 +9,13 @@ import { EchoError } from "@echokit/core";
 export type CliErrorCode =
 	| "E_UNEXPECTED"
 	| "E_USAGE"
+	| "E_CA_FILE"
 	| "E_CONNECT"
 	| "E_CONNECT_TIMEOUT"
 	| "E_REPLY_TIMEOUT"
-	| "E_CONNECTION_LOST";
+	| "E_NO_REPLY"
+	| "E_CONNECTION_LOST"
+	| "E_TLS";
 
 /**
  * Exit codes of `echo-client`. `0` is success, including leaving with Ctrl-C or Ctrl-D.
@@ -22,10 +25,13 @@ export type CliErrorCode =
 export const exitCodes: Readonly<Record<CliErrorCode, number>> = {
 	E_UNEXPECTED: 1,
 	E_USAGE: 2,
+	E_CA_FILE: 2,
 	E_CONNECT: 3,
 	E_CONNECT_TIMEOUT: 3,
 	E_REPLY_TIMEOUT: 4,
+	E_NO_REPLY: 4,
 	E_CONNECTION_LOST: 5,
+	E_TLS: 6,
 };
 
 /**
@@ -50,8 +56,11 @@ export class CliError extends Error {
 	}
 }
 
-/** Turns anything thrown into a {@link CliError}; `target` (`host:port`) names the server. */
-export function toCliError(error: unknown, target = "the server"): CliError {
+/**
+ * Turns anything thrown into a {@link CliError}; `target` (`host:port`) names the server, and
+ * `caFile` (the `--ca` given, if any) makes the hint for an untrusted certificate fit.
+ */
+export function toCliError(error: unknown, target = "the server", caFile?: string): CliError {
 	if (error instanceof CliError) return error;
 	if (error instanceof EchoError) {
 		const reason = errnoText(error.cause);
@@ -66,6 +75,10 @@ export function toCliError(error: unknown, target = "the server"): CliError {
 				return new CliError("E_CONNECTION_LOST", `connection to ${target} lost: ${reason}`, {
 					cause: error,
 				});
+			case "E_TLS":
+				return new CliError("E_TLS", `${error.message}${tlsHint(error.message, caFile)}`, {
+					cause: error,
+				});
 		}
 	}
 	const message = error instanceof Error ? error.message : String(error);
@@ -77,6 +90,23 @@ export function formatError(error: CliError): string {
 	return `echo-client: ${error.message} (${error.code})`;
 }
 
+/** What to try next, for the TLS failures people meet first. */
+function tlsHint(message: string, caFile: string | undefined): string {
+	if (/self[- ]signed|local issuer|verify the first certificate|unknown ca/i.test(message)) {
+		return caFile === undefined
+			? " (to trust it, pass its CA or certificate with --ca FILE)"
+			: ` (it is not signed by --ca ${JSON.stringify(caFile)})`;
+	}
+	if (/does not match|altname/i.test(message)) {
+		return " (--servername NAME sets the name checked)";
+	}
+	// BoringSSL's protocol errors (UNEXPECTED_MESSAGE, WRONG_VERSION_NUMBER, …).
+	if (/SSL routines|OPENSSL_internal|wrong version|closed during the handshake/i.test(message)) {
+		return " (is the server speaking TLS on that port?)";
+	}
+	return "";
+}
+
 const errnoTexts: Record<string, string> = {
 	ECONNREFUSED: "connection refused",
 	ECONNRESET: "connection reset by peer",
@@ -86,6 +116,9 @@ const errnoTexts: Record<string, string> = {
 	ENOTFOUND: "host not found",
 	EAI_AGAIN: "host name lookup failed",
 	EPIPE: "broken pipe",
+	ENOENT: "no such file or socket",
+	EACCES: "permission denied",
+	ECONNABORTED: "connection aborted",
 };
 
 /** A short human reason from an error chain: its errno code in words, else its message. */

@@ -96,7 +96,7 @@ async function copyReplies(client: EchoClient, deadline: ReplyDeadline): Promise
 }
 
 /** Resolves once stdout took the chunk: the await is the backpressure towards the server. */
-function writeStdout(chunk: Uint8Array): Promise<void> {
+export function writeStdout(chunk: Uint8Array): Promise<void> {
 	return new Promise((resolve, reject) => {
 		process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()));
 	});

@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { parseFraming, parsePort, parseTimeout, resolveArgs, scanArgs } from "../src/args.ts";
+import { parseArgs } from "citty";
+import {
+	clientArgs,
+	parseFraming,
+	parsePort,
+	parseTimeout,
+	resolveArgs,
+	scanArgs,
+} from "../src/args.ts";
 import { CliError } from "../src/errors.ts";
 
 function usageError(run: () => unknown): string {
@@ -51,12 +59,13 @@ describe("scanArgs", () => {
 			help: false,
 			version: false,
 			messages: ["-h"],
+			given: ["message"],
 		});
 	});
 });
 
 describe("resolveArgs", () => {
-	const none = { help: false, version: false, messages: [] };
+	const none = { help: false, version: false, messages: [], given: [] };
 
 	test("defaults", () => {
 		expect(resolveArgs({}, none)).toEqual({
@@ -65,6 +74,9 @@ describe("resolveArgs", () => {
 			framing: "raw",
 			timeoutMs: 10_000,
 			messages: [],
+			unix: undefined,
+			udp: false,
+			tls: null,
 		});
 	});
 
@@ -76,6 +88,9 @@ describe("resolveArgs", () => {
 			framing: "lines",
 			timeoutMs: 250,
 			messages: ["x"],
+			unix: undefined,
+			udp: false,
+			tls: null,
 		});
 		expect(usageError(() => resolveArgs({ host: "" }, none))).toContain("--host");
 	});
@@ -102,5 +117,76 @@ describe("numbers and enums", () => {
 		expect(parseFraming("raw")).toBe("raw");
 		expect(parseFraming("lines")).toBe("lines");
 		expect(usageError(() => parseFraming("RAW"))).toContain("expected raw or lines");
+	});
+});
+
+/** The whole path a command line takes: our scan, citty's parse, our checks. */
+function resolveLine(rawArgs: string[]) {
+	const scanned = scanArgs(rawArgs);
+	const parsed: Record<string, unknown> = { ...parseArgs(rawArgs, clientArgs) };
+	return resolveArgs(parsed, scanned);
+}
+
+describe("transports: --tls, --ca, --insecure, --servername, --unix, --udp", () => {
+	test("--tls alone, and --ca / --insecure / --servername each imply it", () => {
+		expect(resolveLine(["--tls"]).tls).toEqual({
+			caFile: undefined,
+			insecure: false,
+			serverName: undefined,
+		});
+		expect(resolveLine(["--ca", "ca.pem"]).tls).toEqual({
+			caFile: "ca.pem",
+			insecure: false,
+			serverName: undefined,
+		});
+		expect(resolveLine(["--insecure"]).tls?.insecure).toBe(true);
+		expect(resolveLine(["--servername=example.com"]).tls?.serverName).toBe("example.com");
+		expect(resolveLine([]).tls).toBeNull();
+	});
+
+	test("boolean flags take no value, and citty's --no-x spelling is not accepted", () => {
+		expect(usageError(() => resolveLine(["--tls=false"]))).toContain("--tls takes no value");
+		expect(usageError(() => resolveLine(["--udp=1"]))).toContain("--udp takes no value");
+		expect(usageError(() => resolveLine(["--no-tls"]))).toContain("unknown option --no-tls");
+		// A boolean flag does not swallow the next argument.
+		expect(usageError(() => resolveLine(["--tls", "x"]))).toContain('unexpected argument "x"');
+	});
+
+	test("--unix: a path instead of --host/--port; not with them, nor with --udp", () => {
+		const args = resolveLine(["--unix", "/tmp/echo.sock", "--message", "hi"]);
+		expect(args.unix).toBe("/tmp/echo.sock");
+		expect(resolveLine(["--unix", "/s", "--tls"]).tls).not.toBeNull(); // TLS over a Unix socket
+		expect(usageError(() => resolveLine(["--unix", "/s", "--port", "1"]))).toContain(
+			"--unix cannot be combined with --port",
+		);
+		expect(usageError(() => resolveLine(["--host", "h", "--unix", "/s", "--udp"]))).toContain(
+			"--unix cannot be combined with --host, --udp",
+		);
+		expect(usageError(() => resolveLine(["--unix="]))).toContain("--unix must not be empty");
+	});
+
+	test("--udp: not with TLS flags; --timeout defaults to 2 s unless given", () => {
+		expect(resolveLine(["--udp"])).toMatchObject({ udp: true, tls: null, timeoutMs: 2000 });
+		expect(resolveLine(["--udp", "--timeout", "7"]).timeoutMs).toBe(7000);
+		expect(resolveLine(["--timeout", "10", "--udp"]).timeoutMs).toBe(10_000);
+		expect(usageError(() => resolveLine(["--udp", "--ca", "x", "--insecure"]))).toContain(
+			"--insecure and --ca contradict",
+		);
+		expect(usageError(() => resolveLine(["--udp", "--tls", "--servername", "x"]))).toContain(
+			"--udp cannot be combined with --tls, --servername",
+		);
+	});
+
+	test("--udp refuses a --message too long for one datagram", () => {
+		expect(resolveLine(["--udp", "--message", "x".repeat(65_507)]).messages).toHaveLength(1);
+		const tooLong = ["--udp", "--framing", "lines", "--message", "x".repeat(65_507)];
+		expect(usageError(() => resolveLine(tooLong))).toContain("--message 1 is 65508 bytes");
+	});
+
+	test("empty --ca and --servername are refused", () => {
+		expect(usageError(() => resolveLine(["--ca="]))).toContain("--ca must not be empty");
+		expect(usageError(() => resolveLine(["--servername", ""]))).toContain(
+			"--servername must not be empty",
+		);
 	});
 });

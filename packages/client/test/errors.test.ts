@@ -4,14 +4,17 @@ import { CliError, exitCodes, formatError, toCliError } from "../src/errors.ts";
 
 const withCode = (code: string) => Object.assign(new Error("Failed to connect"), { code });
 
-test("exit codes: 1 unexpected, 2 usage, 3 connect, 4 reply timeout, 5 connection lost", () => {
+test("exit codes: 1 unexpected, 2 usage, 3 connect, 4 no reply, 5 connection lost, 6 TLS", () => {
 	expect(exitCodes).toEqual({
 		E_UNEXPECTED: 1,
 		E_USAGE: 2,
+		E_CA_FILE: 2,
 		E_CONNECT: 3,
 		E_CONNECT_TIMEOUT: 3,
 		E_REPLY_TIMEOUT: 4,
+		E_NO_REPLY: 4,
 		E_CONNECTION_LOST: 5,
+		E_TLS: 6,
 	});
 });
 
@@ -38,4 +41,35 @@ test("a lost connection is exit 5; anything else is unexpected, exit 1", () => {
 	expect(toCliError(new TypeError("boom")).exitCode).toBe(1);
 	const usage = new CliError("E_USAGE", "bad");
 	expect(toCliError(usage)).toBe(usage);
+});
+
+test("TLS failures are exit 6, with a hint at what to try", () => {
+	const untrusted = new EchoError("E_TLS", "TLS with h:1 failed: self signed certificate");
+	expect(toCliError(untrusted).exitCode).toBe(6);
+	expect(formatError(toCliError(untrusted))).toBe(
+		"echo-client: TLS with h:1 failed: self signed certificate (to trust it, pass its CA or certificate with --ca FILE) (E_TLS)",
+	);
+	const mismatch = new EchoError(
+		"E_TLS",
+		"TLS with h:1 failed: Hostname/IP does not match certificate's altnames: Host: x. is not in the cert's altnames: DNS:localhost",
+	);
+	expect(toCliError(mismatch).message).toEndWith("(--servername NAME sets the name checked)");
+	// With --ca given, "pass --ca" is no help: say that this CA does not vouch for the server.
+	expect(toCliError(untrusted, "h:1", "ca.pem").message).toEndWith(
+		'(it is not signed by --ca "ca.pem")',
+	);
+	const plaintext = new EchoError(
+		"E_TLS",
+		"TLS with h:1 failed: error:100000df:SSL routines:OPENSSL_internal:UNEXPECTED_MESSAGE",
+	);
+	expect(toCliError(plaintext).message).toEndWith("(is the server speaking TLS on that port?)");
+});
+
+test("a missing Unix socket reads as such", () => {
+	const missing = new EchoError("E_CONNECT", "cannot connect to /s: ENOENT", {
+		cause: withCode("ENOENT"),
+	});
+	expect(formatError(toCliError(missing, "/s"))).toBe(
+		"echo-client: cannot connect to /s: no such file or socket (E_CONNECT)",
+	);
 });

@@ -6,8 +6,8 @@ import type { ClientOptions } from "./types.ts";
 /**
  * Connects to an echo server over TCP, TLS or a Unix socket. With TLS it resolves only after
  * the handshake: Bun's `connect` resolves before it, and bytes written then are lost.
- * Rejects with `E_CONNECT` (refused, unreachable), `E_TLS` (handshake or certificate) or
- * `E_CONNECT_TIMEOUT`.
+ * Rejects with `E_CONNECT` (refused, unreachable), `E_TLS` (handshake or certificate),
+ * `E_CONNECT_TIMEOUT`, or `E_INVALID_OPTION` (options Bun refuses, e.g. a CA it cannot parse).
  * @example
  * const client = await connect({ hostname: "127.0.0.1", port: 8888, timeoutMs: 2000 });
  * const secure = await connect({ port: 8443, tls: { ca: Bun.file("ca.pem") } });
@@ -46,13 +46,22 @@ export async function connect(options: ClientOptions = {}): Promise<EchoClient> 
 	// connection just hangs), so Bun is told to accept and the check happens in `handshake`.
 	const bunTls = tls && { ...tls, rejectUnauthorized: false };
 	const common = { data: client, allowHalfOpen: true, socket, tls: bunTls };
-	const connecting = options.unix
-		? Bun.connect<EchoClient>({ ...common, unix: options.unix })
-		: Bun.connect<EchoClient>({
-				...common,
-				hostname: options.hostname ?? "127.0.0.1",
-				port: options.port ?? 8888,
-			});
+	let connecting: Promise<Socket<EchoClient>>;
+	try {
+		connecting = options.unix
+			? Bun.connect<EchoClient>({ ...common, unix: options.unix })
+			: Bun.connect<EchoClient>({
+					...common,
+					hostname: options.hostname ?? "127.0.0.1",
+					port: options.port ?? 8888,
+				});
+	} catch (error) {
+		// Bun throws synchronously on options it cannot use, e.g. a CA it cannot parse.
+		const reason = error instanceof Error ? error.message : String(error);
+		throw new EchoError("E_INVALID_OPTION", `cannot connect to ${address}: ${reason}`, {
+			cause: error,
+		});
+	}
 	const timeout = new Promise<never>((_, reject) => {
 		const message = `connecting to ${address} timed out after ${timeoutMs} ms`;
 		timer = setTimeout(() => reject(new EchoError("E_CONNECT_TIMEOUT", message)), timeoutMs);

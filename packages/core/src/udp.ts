@@ -54,8 +54,10 @@ export async function serveUdp(
 				}
 				if (!pending) pipeline.close();
 			},
-			error(_socket, error) {
-				logger.debug(`udp error: ${error.message}`);
+			// Bun 1.4.5 calls this with the error alone (`this` is the socket), unlike its types.
+			error(first: unknown, second?: unknown) {
+				const error = second instanceof Error ? second : first;
+				logger.debug(`udp error: ${error instanceof Error ? error.message : String(error)}`);
 			},
 		},
 	});
