@@ -30,8 +30,6 @@ export class Connection implements ConnectionInfo {
 	private inboxBytes = 0;
 	/** Replies produced from one chunk, written with one syscall. */
 	private batch: Uint8Array[] = [];
-	/** Bytes since the last `\n`, for the line limit when no transform needs lines cut. */
-	private openLineBytes = 0;
 	private busy = false;
 	private paused = false;
 	/** No more input will be processed: FIN, server stop or failure. */
@@ -75,7 +73,7 @@ export class Connection implements ConnectionInfo {
 			this.inboxBytes += chunk.byteLength;
 		} else if (this.settings.transforms.length === 0) {
 			// The echo path: the chunk itself is the reply.
-			const valid = this.lines ? this.withinLineLimit(chunk) : chunk.byteLength;
+			const valid = this.lines ? this.lines.scan(chunk) : chunk.byteLength;
 			if (valid < chunk.byteLength) {
 				this.out.send(this.socket, chunk.subarray(0, valid));
 				this.lineTooLong();
@@ -279,23 +277,6 @@ export class Connection implements ConnectionInfo {
 			this.paused = false;
 			this.socket.resume();
 		}
-	}
-
-	/**
-	 * Line limit on the echo path, where lines need not be cut out.
-	 * @returns how many bytes of `chunk` are within the limit (all of them, normally).
-	 */
-	private withinLineLimit(chunk: Uint8Array): number {
-		const max = this.settings.maxLineBytes;
-		let start = 0;
-		let newline = chunk.indexOf(NEWLINE_BYTE);
-		while (newline !== -1 && this.openLineBytes + newline - start <= max) {
-			this.openLineBytes = 0;
-			start = newline + 1;
-			newline = chunk.indexOf(NEWLINE_BYTE, start);
-		}
-		this.openLineBytes += (newline === -1 ? chunk.byteLength : newline) - start;
-		return this.openLineBytes <= max ? chunk.byteLength : start;
 	}
 
 	private lineTooLong(): void {

@@ -7,6 +7,8 @@ export class LineBuffer {
 	/** Bytes held, summed over the parts. */
 	bytes = 0;
 	private parts: Uint8Array[] = [];
+	/** Bytes since the last `\n`, for {@link scan}. */
+	private openLineBytes = 0;
 
 	constructor(private readonly maxLineBytes: number) {}
 
@@ -36,6 +38,24 @@ export class LineBuffer {
 		return this.bytes === 0 ? null : this.complete(EMPTY);
 	}
 
+	/**
+	 * The line limit without cutting lines out, for the echo path (nothing is held).
+	 * @returns how many bytes of `chunk` are within the limit: all of them, or up to the start of
+	 * the first line that is too long.
+	 */
+	scan(chunk: Uint8Array): number {
+		const max = this.maxLineBytes;
+		let start = 0;
+		let newline = chunk.indexOf(NEWLINE);
+		while (newline !== -1 && this.openLineBytes + newline - start <= max) {
+			this.openLineBytes = 0;
+			start = newline + 1;
+			newline = chunk.indexOf(NEWLINE, start);
+		}
+		this.openLineBytes += (newline === -1 ? chunk.byteLength : newline) - start;
+		return this.openLineBytes <= max ? chunk.byteLength : start;
+	}
+
 	/** True when `line` (a complete one) is within the limit. */
 	fits(line: Uint8Array): boolean {
 		return line.byteLength <= this.maxLineBytes;
@@ -43,3 +63,4 @@ export class LineBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+const NEWLINE = 0x0a;
