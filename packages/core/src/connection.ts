@@ -13,7 +13,7 @@ import { LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline, PluginFailure } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
-import type { ConnectionSettings, SocketLike } from "./settings.ts";
+import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
 import type { ConnectionInfo, Framing } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
@@ -48,8 +48,9 @@ export class Connection implements ConnectionInfo {
 		private readonly settings: ConnectionSettings,
 	) {
 		this.id = settings.nextId();
-		this.remoteAddress = socket.remoteAddress;
-		this.remotePort = socket.remotePort;
+		// Bun gives no address for a Unix socket client.
+		this.remoteAddress = socket.remoteAddress ?? "";
+		this.remotePort = socket.remotePort ?? 0;
 		this.lastActive = settings.clock.tick;
 		this.lines = settings.framing === "lines" ? new LineBuffer(settings.maxLineBytes) : null;
 		this.pipeline = new Pipeline(settings, this);
@@ -146,7 +147,7 @@ export class Connection implements ConnectionInfo {
 
 	/** `#id host:port`, for logs. */
 	get label(): string {
-		return `#${this.id} ${this.remoteAddress}:${this.remotePort}`;
+		return `#${this.id} ${peerName(this)}`;
 	}
 
 	private process(chunk: Uint8Array): void {

@@ -7,7 +7,7 @@ import { lstatSync, unlinkSync } from "node:fs";
 import type { Socket, SocketHandler, SocketListener } from "bun";
 import { Connection } from "./connection.ts";
 import { EchoError } from "./errors.ts";
-import type { ConnectionSettings } from "./settings.ts";
+import { type ConnectionSettings, peerName } from "./settings.ts";
 import type { ServerOptions } from "./types.ts";
 
 /** A connection slot: `null` while the socket was turned away. */
@@ -63,7 +63,7 @@ function handlers(settings: ConnectionSettings, open: Set<Connection>): SocketHa
 			if (open.size >= settings.maxConnections) {
 				stats.rejected++;
 				logger.warn(
-					`refusing ${socket.remoteAddress}:${socket.remotePort}: ${settings.maxConnections} connections open (maxConnections)`,
+					`refusing ${peerName(socket)}: ${settings.maxConnections} connections open (maxConnections)`,
 				);
 				socket.data = null;
 				socket.end();

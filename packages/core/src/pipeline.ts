@@ -5,7 +5,7 @@
  */
 import { EchoError } from "./errors.ts";
 import { NO_REPLY } from "./plugin.ts";
-import type { ConnectionSettings, Transform } from "./settings.ts";
+import { type ConnectionSettings, peerName, type Transform } from "./settings.ts";
 import type { ConnectionInfo, Message, PluginContext, TransformResult } from "./types.ts";
 
 /** What the chain decided for one message: the reply's bytes, or nothing. */
@@ -136,7 +136,7 @@ function isPromise(value: unknown): value is Promise<TransformResult> {
 }
 
 function describe(connection: ConnectionInfo): string {
-	return `connection #${connection.id} ${connection.remoteAddress}:${connection.remotePort}`;
+	return `connection #${connection.id} ${peerName(connection)}`;
 }
 
 // A leading U+FEFF is part of the message, not something to strip.

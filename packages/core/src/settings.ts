@@ -119,3 +119,8 @@ function invalid(name: string, value: unknown, expected: string): never {
 		`invalid ${name}: ${JSON.stringify(value)} (expected ${expected})`,
 	);
 }
+
+/** `host:port` of a peer, or `unix client` where Bun gives no address (Unix sockets). */
+export function peerName(peer: { remoteAddress?: string; remotePort?: number }): string {
+	return peer.remoteAddress ? `${peer.remoteAddress}:${peer.remotePort}` : "unix client";
+}

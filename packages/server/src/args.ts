@@ -10,11 +10,16 @@ import { DEFAULTS, type Settings } from "./settings.ts";
 import {
 	InvalidValue,
 	LOG_LEVELS,
+	MAX_WORKERS,
 	toFraming,
 	toHost,
 	toLogLevel,
+	toMaxConnections,
+	toPath,
 	toPort,
 	toPositiveInteger,
+	toSeconds,
+	toWorkers,
 } from "./values.ts";
 
 /** The flags of `echo-server`, as citty defines them (shown by `--help`). */
@@ -36,7 +41,50 @@ export const ARGS = {
 		description: "Message framing",
 		default: "raw",
 	},
-	"max-line-bytes": { type: "string", description: "Longest line in lines framing, in bytes" },
+	"max-message-bytes": {
+		type: "string",
+		valueHint: "N",
+		description:
+			"Longest line in lines framing; a longer one closes that connection (alias --max-line-bytes)",
+		default: `${DEFAULTS.maxMessageBytes}`,
+	},
+	"max-connections": {
+		type: "string",
+		valueHint: "N",
+		description:
+			"Connections served at once (per worker); one more is closed at once, with a warning",
+		default: `${DEFAULTS.maxConnections}`,
+	},
+	"idle-timeout": {
+		type: "string",
+		valueHint: "SECONDS",
+		description: "Close a connection idle this long; 0 = never; fractions allowed",
+		default: `${DEFAULTS.idleTimeout}`,
+	},
+	"high-water-mark": {
+		type: "string",
+		valueHint: "BYTES",
+		description: "Replies queued for a client above which the server stops reading from it",
+		default: `${DEFAULTS.highWaterMark}`,
+	},
+	"tls-cert": {
+		type: "string",
+		valueHint: "FILE",
+		description: "Serve TLS with this PEM certificate (chain); needs --tls-key",
+	},
+	"tls-key": { type: "string", valueHint: "FILE", description: "PEM private key for --tls-cert" },
+	unix: {
+		type: "string",
+		valueHint: "PATH",
+		description: "Listen on this Unix domain socket instead of --host/--port",
+	},
+	udp: { type: "boolean", description: "Also serve UDP echo (RFC 862) on the same host and port" },
+	workers: {
+		type: "string",
+		valueHint: `N|auto`,
+		description: `Processes sharing the port (reusePort), 1 to ${MAX_WORKERS}; auto = one per core`,
+		default: `${DEFAULTS.workers}`,
+	},
 	quiet: { type: "boolean", description: "No per-connection or per-message lines" },
 	"log-level": {
 		type: "string",
@@ -53,9 +101,14 @@ export const ARGS = {
 } as const satisfies ArgsDef;
 
 /** What the command line says: only the flags that were given, checked and typed. */
-export interface CliFlags extends Partial<Omit<Settings, "plugins">> {
+export interface CliFlags extends Partial<Omit<Settings, "plugins" | "tls" | "workers">> {
 	/** Every `--plugin`, in order; absent when none was given. */
 	plugins?: string[];
+	/** `--tls-cert` and `--tls-key`: both or neither (checked by {@link parseFlags}). */
+	tlsCert?: string;
+	tlsKey?: string;
+	/** `auto` is resolved to the number of cores by `resolveSettings`. */
+	workers?: number | "auto";
 	config?: string;
 	help?: boolean;
 	version?: boolean;
@@ -82,31 +135,51 @@ export function parseFlags(rawArgs: readonly string[]): CliFlags {
 			const eq = token.indexOf("=");
 			const flag = eq === -1 ? token : token.slice(0, eq);
 			const inline = eq === -1 ? undefined : token.slice(eq + 1);
-			const name = flag.slice(2);
+			const name = ALIASES.get(flag.slice(2)) ?? flag.slice(2);
 			if (BOOLEANS.has(name)) setBoolean(flags, name, flag, inline ?? "true");
 			else if (name.startsWith("no-") && BOOLEANS.has(name.slice(3)) && inline === undefined) {
 				setBoolean(flags, name.slice(3), flag, "false");
 			} else if (Object.hasOwn(ARGS, name)) {
 				const value = inline ?? rawArgs[++i];
 				if (value === undefined) throw usage(`missing value for ${flag}`);
-				setString(flags, name, value);
+				setString(flags, name, value, flag);
 			} else throw unknownFlag(flag);
 		}
 	}
+	checkCombinations(flags);
 	return flags;
 }
 
-const BOOLEANS = new Set(["quiet", "json"]);
+const BOOLEANS = new Set(["quiet", "json", "udp"]);
+/** Old names still accepted, documented as aliases. */
+const ALIASES = new Map([["max-line-bytes", "max-message-bytes"]]);
 
 function setBoolean(flags: CliFlags, name: string, flag: string, value: string): void {
 	if (value !== "true" && value !== "false") {
 		throw usage(`invalid ${flag}=${value}: expected true or false`);
 	}
-	if (name === "quiet") flags.quiet = value === "true";
-	else flags.json = value === "true";
+	const on = value === "true";
+	if (name === "quiet") flags.quiet = on;
+	else if (name === "udp") flags.udp = on;
+	else flags.json = on;
 }
 
-function setString(flags: CliFlags, name: string, value: string): void {
+/** Flags that make no sense together, given on the same command line. */
+function checkCombinations(flags: CliFlags): void {
+	if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+		throw usage("--tls-cert and --tls-key go together: give both or neither");
+	}
+	if (flags.unix === undefined) return;
+	if (flags.host !== undefined || flags.port !== undefined) {
+		throw usage("--unix replaces --host and --port: give one or the other");
+	}
+	if (flags.udp) throw usage("--udp needs a port: it cannot be used with --unix");
+	if (flags.workers !== undefined && flags.workers !== 1) {
+		throw usage("--workers shares a TCP port: it cannot be used with --unix");
+	}
+}
+
+function setString(flags: CliFlags, name: string, value: string, flag: string): void {
 	try {
 		if (name === "host") flags.host = toHost(value);
 		else if (name === "port") flags.port = toPort(value);
@@ -114,12 +187,19 @@ function setString(flags: CliFlags, name: string, value: string): void {
 			if (value === "") throw new InvalidValue("a plugin name, path or package");
 			flags.plugins = [...(flags.plugins ?? []), value];
 		} else if (name === "framing") flags.framing = toFraming(value);
-		else if (name === "max-line-bytes") flags.maxLineBytes = toPositiveInteger(value);
+		else if (name === "max-message-bytes") flags.maxMessageBytes = toPositiveInteger(value);
+		else if (name === "max-connections") flags.maxConnections = toMaxConnections(value);
+		else if (name === "idle-timeout") flags.idleTimeout = toSeconds(value);
+		else if (name === "high-water-mark") flags.highWaterMark = toPositiveInteger(value);
+		else if (name === "tls-cert") flags.tlsCert = toPath(value);
+		else if (name === "tls-key") flags.tlsKey = toPath(value);
+		else if (name === "unix") flags.unix = toPath(value);
+		else if (name === "workers") flags.workers = toWorkers(value);
 		else if (name === "log-level") flags.logLevel = toLogLevel(value);
 		else if (name === "config") flags.config = toNonEmpty(value);
 	} catch (error) {
 		if (!(error instanceof InvalidValue)) throw error;
-		throw usage(`invalid --${name} ${JSON.stringify(value)}: ${error.message}`);
+		throw usage(`invalid ${flag} ${JSON.stringify(value)}: ${error.message}`);
 	}
 }
 

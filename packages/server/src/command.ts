@@ -12,6 +12,8 @@ import { loadPlugins } from "./load-plugins.ts";
 import { createLogger } from "./logger.ts";
 import { serve } from "./serve.ts";
 import { resolveSettings } from "./settings.ts";
+import { readTls } from "./tls.ts";
+import { runWorkers, workerIndex } from "./workers.ts";
 
 /** Shared by `run` and `main`: the logger, replaced once the flags and config say how to log. */
 interface RunState {
@@ -35,10 +37,20 @@ export const command = defineCommand({
 		state.logger = createLogger({ level: flags.logLevel ?? "info", json: state.json });
 		const config = await loadConfigFile(flags.config, cwd);
 		const settings = resolveSettings(flags, config, cwd);
+		const worker = workerIndex();
 		state.json = settings.json;
-		state.logger = createLogger({ level: settings.logLevel, json: state.json });
+		state.logger = createLogger({
+			level: settings.logLevel,
+			json: state.json,
+			...(worker === undefined ? {} : { fields: { worker, pid: process.pid } }),
+		});
+		// The primary checks the files (one clear line if they are wrong); workers read them again.
+		const tls = settings.tls && readTls(settings.tls, worker === undefined ? state.logger : null);
+		if (worker === undefined && settings.workers > 1) {
+			return await runWorkers(settings, rawArgs, state.logger, tls);
+		}
 		const plugins = await loadPlugins(settings.plugins.entries, settings.plugins.base);
-		await serve(settings, plugins, state.logger);
+		await serve(settings, { plugins, logger: state.logger, ...(tls ? { tls } : {}), worker });
 	},
 });
 

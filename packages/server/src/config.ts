@@ -5,15 +5,19 @@ import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { type LoadConfigOptions, loadConfig, SUPPORTED_EXTENSIONS } from "c12";
 import { CliError, describeError } from "./errors.ts";
-import type { EchoConfig } from "./types.ts";
+import type { EchoConfig, TlsFiles } from "./types.ts";
 import {
 	InvalidValue,
 	toBoolean,
 	toFraming,
 	toHost,
 	toLogLevel,
+	toMaxConnections,
+	toPath,
 	toPort,
 	toPositiveInteger,
+	toSeconds,
+	toWorkers,
 } from "./values.ts";
 
 /**
@@ -103,8 +107,16 @@ function defaultFile(cwd: string): string | undefined {
 const CHECKS: Record<string, (value: unknown) => unknown> = {
 	host: toHost,
 	port: toPort,
+	unix: toPath,
 	framing: toFraming,
+	maxMessageBytes: toPositiveInteger,
 	maxLineBytes: toPositiveInteger,
+	maxConnections: toMaxConnections,
+	idleTimeout: toSeconds,
+	highWaterMark: toPositiveInteger,
+	tls: toTlsFiles,
+	udp: toBoolean,
+	workers: toWorkers,
 	quiet: toBoolean,
 	logLevel: toLogLevel,
 	json: toBoolean,
@@ -131,7 +143,34 @@ function checkConfig(config: unknown, shown: string): EchoConfig {
 			throw new CliError("E_CONFIG", `invalid ${key} ${shownValue} in ${shown}: ${error.message}`);
 		}
 	}
+	checkCombinations(values, shown);
 	return values as EchoConfig;
+}
+
+/** Keys that make no sense together in one file (the same rules as for flags). */
+function checkCombinations(values: EchoConfig, shown: string): void {
+	const clash = (message: string) => new CliError("E_CONFIG", `${message} in ${shown}`);
+	if (values.maxLineBytes !== undefined && values.maxMessageBytes !== undefined) {
+		throw clash("maxLineBytes is the old name of maxMessageBytes: set only maxMessageBytes");
+	}
+	if (values.unix === undefined) return;
+	if (values.host !== undefined || values.port !== undefined) {
+		throw clash("unix replaces host and port: set one or the other");
+	}
+	if (values.udp) throw clash("udp needs a port: it cannot be used with unix");
+	if (values.workers !== undefined && values.workers !== 1) {
+		throw clash("workers share a TCP port: they cannot be used with unix");
+	}
+}
+
+/** `{ cert, key }`: two file paths, both required. */
+function toTlsFiles(value: unknown): TlsFiles {
+	const { cert, key } = (value ?? {}) as Partial<Record<keyof TlsFiles, unknown>>;
+	const ok = (path: unknown) => typeof path === "string" && path !== "";
+	if (typeof value === "object" && !Array.isArray(value) && ok(cert) && ok(key)) {
+		return { cert: cert as string, key: key as string };
+	}
+	throw new InvalidValue('{ cert: "FILE", key: "FILE" } (both certificate and key paths)');
 }
 
 /** Shape only; each entry is loaded and checked like a `--plugin` later. */

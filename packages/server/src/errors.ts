@@ -1,4 +1,9 @@
 import { EchoError } from "@echokit/core";
+import { hostPort } from "./format.ts";
+import type { Settings } from "./settings.ts";
+
+/** Signals that stop the server, with their numbers: a second one exits with 128 + the number. */
+export const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 /** Every error code the echo-server CLI reports, with the process exit code it leads to. */
 export const EXIT_CODES = {
@@ -20,6 +25,10 @@ export const EXIT_CODES = {
 	E_PLUGIN_START: 4,
 	/** The config file is missing, fails to load, or holds an invalid value. */
 	E_CONFIG: 5,
+	/** A TLS certificate or key file cannot be read, is not PEM, or they do not match. */
+	E_TLS: 6,
+	/** `--workers`: workers kept crashing, or one failed while stopping. */
+	E_WORKER: 1,
 } as const;
 
 /** A code from {@link EXIT_CODES}. */
@@ -93,4 +102,47 @@ const CORE_CODES: Partial<Record<EchoError["code"], CliErrorCode>> = {
 
 function oneLine(text: string): string {
 	return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** Core's errors, in words that name the port and host (or socket path). */
+export function listenError(error: unknown, settings: Settings): CliError {
+	const { host, port, unix } = settings;
+	const address = unix ?? hostPort(host, port);
+	const cli = toCliError(error);
+	if (cli.code === "E_ADDR_IN_USE") {
+		const message = unix
+			? `${unix} is in use by a running server`
+			: `port ${port} on ${host} is already in use`;
+		return new CliError("E_ADDR_IN_USE", message, { cause: error });
+	}
+	if (cli.code === "E_LISTEN") {
+		const code = systemCode(error) ?? "";
+		const reason =
+			(unix ? UNIX_REASONS[code] : TCP_REASONS[code]) ??
+			(code ? `system error ${code}` : unix ? core(cli.message) : "not an address of this machine");
+		return new CliError("E_LISTEN", `cannot listen on ${address}: ${reason}`, {
+			cause: error,
+		});
+	}
+	return cli;
+}
+
+const TCP_REASONS: Record<string, string> = {
+	EACCES: "permission denied (ports below 1024 need privileges)",
+	EADDRNOTAVAIL: "this machine has no such address",
+};
+
+const UNIX_REASONS: Record<string, string> = {
+	EACCES: "permission denied",
+	ENOENT: "no such directory",
+	EINVAL: "the path is too long for a socket (about 107 bytes at most)",
+};
+
+/** Core's reason after its own `cannot listen on X: ` prefix. */
+function core(message: string): string {
+	return message.replace(/^cannot listen on .*?: /, "");
+}
+
+function systemCode(error: unknown): string | undefined {
+	return (error as { cause?: { code?: string } })?.cause?.code;
 }

@@ -1,2 +1,2 @@
 export { defineConfig } from "./config.ts";
-export type { EchoConfig, LogLevel, PluginEntry } from "./types.ts";
+export type { EchoConfig, LogLevel, PluginEntry, TlsFiles } from "./types.ts";

@@ -1,4 +1,4 @@
-import { definePlugin, type Plugin } from "@echokit/core";
+import { type ConnectionInfo, definePlugin, type Plugin } from "@echokit/core";
 import type { ConsolaInstance } from "consola/core";
 import { formatBytes, hostPort } from "./format.ts";
 
@@ -8,16 +8,19 @@ import { formatBytes, hostPort } from "./format.ts";
  * {@link formatBytes}). It passes every message on unchanged. With `--quiet` the server leaves
  * it out altogether, so the chain keeps core's zero-cost echo path.
  *
+ * A client of a Unix socket has no address: it is shown as `client #ID on PATH`.
+ *
  * Each line also carries fields for `--json`: `connection` (id), `remote`, and `bytes`.
  * @example
  * const server = await startServer({ plugins: [labLog(logger), ...plugins], logger });
  */
-export function labLog(logger: ConsolaInstance): Plugin<string> {
+export function labLog(logger: ConsolaInstance, unix?: string): Plugin<string> {
 	return definePlugin<string>({
 		name: "echo-server:log",
 		open(connection) {
-			const remote = hostPort(connection.remoteAddress, connection.remotePort);
-			logger.info({ message: `Connected to ${remote}`, connection: connection.id, remote });
+			const remote = remoteOf(connection);
+			const where = connection.remoteAddress ? remote : `${remote} on ${unix ?? "a Unix socket"}`;
+			logger.info({ message: `Connected to ${where}`, connection: connection.id, remote });
 			return remote;
 		},
 		transform(message, { connection, state: remote }) {
@@ -34,4 +37,9 @@ export function labLog(logger: ConsolaInstance): Plugin<string> {
 			logger.debug({ message: `Disconnected ${remote}`, connection: connection.id, remote });
 		},
 	});
+}
+
+/** `HOST:PORT`, or `client #ID` when the socket has no address (a Unix socket's client). */
+function remoteOf({ remoteAddress, remotePort, id }: ConnectionInfo): string {
+	return remoteAddress ? hostPort(remoteAddress, remotePort) : `client #${id}`;
 }

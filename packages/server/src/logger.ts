@@ -1,7 +1,7 @@
 /**
  * The CLI's consola: plain lines like the lab (`Listening on …`, no icons, no timestamps), or one
- * JSON object per line with `--json`. Diagnostics (warn, error, debug, trace) go to stderr,
- * everything else to stdout.
+ * JSON object per line with `--json`. Diagnostics (warn, error, debug, trace) and hints (lines
+ * tagged {@link HINT_TAG}) go to stderr, everything else to stdout.
  */
 import { inspect } from "node:util";
 import { type ConsolaInstance, type ConsolaReporter, createConsola, LogLevels } from "consola/core";
@@ -14,7 +14,17 @@ export interface LoggerOptions {
 	/** Where lines go; default the process's stdout and stderr. */
 	stdout?: { write(text: string): unknown };
 	stderr?: { write(text: string): unknown };
+	/** Fields added to every line in `--json` (e.g. `worker` and `pid` in a worker process). */
+	fields?: Record<string, unknown>;
 }
+
+/**
+ * Tag of advice for people (`Talk to it: …`): to stderr, so stdout stays the lab's transcript
+ * (`Listening on`, `Connected to`, `Data received`) that scripts read line by line.
+ * @example
+ * logger.withTag(HINT_TAG).info("Talk to it: bunx echo-client --port 8888");
+ */
+export const HINT_TAG = "hint";
 
 /**
  * A consola for the CLI. The level is set explicitly: consola's own default depends on the
@@ -32,6 +42,7 @@ export function createLogger(options: LoggerOptions): ConsolaInstance {
 	return createConsola({
 		level: LogLevels[options.level],
 		throttle: 0,
+		...(options.fields ? { defaults: options.fields as Record<string, never> } : {}),
 		reporters: [options.json ? jsonReporter(sinks) : plainReporter(sinks)],
 	});
 }
@@ -48,7 +59,8 @@ function plainReporter(sinks: Sinks): ConsolaReporter {
 			const text = message(log);
 			if (log.type === "error" || log.type === "fatal") sinks.stderr(`echo-server: ${text}\n`);
 			else if (log.type === "warn") sinks.stderr(`echo-server: warning: ${text}\n`);
-			else sinks[DIAGNOSTICS.has(log.type) ? "stderr" : "stdout"](`${text}\n`);
+			else if (log.tag === HINT_TAG || DIAGNOSTICS.has(log.type)) sinks.stderr(`${text}\n`);
+			else sinks.stdout(`${text}\n`);
 		},
 	};
 }
@@ -63,7 +75,8 @@ function jsonReporter(sinks: Sinks): ConsolaReporter {
 			};
 			if (log.tag) line.tag = log.tag;
 			for (const [key, value] of Object.entries(log)) if (!OWN_KEYS.has(key)) line[key] = value;
-			sinks[DIAGNOSTICS.has(log.type) ? "stderr" : "stdout"](`${stringify(line)}\n`);
+			const diagnostic = log.tag === HINT_TAG || DIAGNOSTICS.has(log.type);
+			sinks[diagnostic ? "stderr" : "stdout"](`${stringify(line)}\n`);
 		},
 	};
 }

@@ -2,63 +2,123 @@
  * The running part of `echo-server`: start core's server with the resolved settings, announce
  * it, and stop it cleanly on SIGINT/SIGTERM.
  */
-import { type AnyPlugin, type EchoServer, startServer } from "@echokit/core";
+import {
+	type AnyPlugin,
+	type EchoServer,
+	type Logger,
+	type ServerOptions,
+	startServer,
+} from "@echokit/core";
 import type { ConsolaInstance } from "consola/core";
-import { CliError, toCliError } from "./errors.ts";
+import { announce, wantsHint } from "./announce.ts";
+import { listenError, SIGNAL_NUMBERS, toCliError } from "./errors.ts";
 import { hostPort } from "./format.ts";
 import { labLog } from "./lab-log.ts";
 import type { Settings } from "./settings.ts";
-import { LOG_LEVELS } from "./values.ts";
+import type { TlsPem } from "./tls.ts";
+import { atLeast } from "./values.ts";
+import { reportReady } from "./workers.ts";
 
 /** How long queued replies may take to drain after a stop signal, in milliseconds. */
 export const STOP_TIMEOUT_MS = 5000;
 
+/** What `serve` needs besides the settings. */
+export interface ServeContext {
+	plugins: AnyPlugin[];
+	logger: ConsolaInstance;
+	/** The certificate and key, read and checked, when serving TLS. */
+	tls?: TlsPem;
+	/** This process's number when it is one of `--workers`; absent in a lone server. */
+	worker?: number;
+}
+
 /**
  * Starts the server, makes SIGINT/SIGTERM stop it gracefully, then prints
  * `Listening on HOST:PORT` with the real port: whoever waits for that line may signal at once.
+ * A worker prints nothing of the kind (its primary does, once for all) but tells its primary.
  * Throws a {@link CliError} (`E_ADDR_IN_USE`, `E_LISTEN`, `E_PLUGIN_START`).
  * @example
- * const server = await serve(settings, plugins, logger);
+ * const server = await serve(settings, { plugins, logger });
  */
-export async function serve(
-	settings: Settings,
-	plugins: AnyPlugin[],
-	logger: ConsolaInstance,
-): Promise<EchoServer> {
-	// The transcript costs a call and a log line per message: leave it out when nobody sees it.
-	const transcript = !settings.quiet && atLeast(settings.logLevel, "info");
+export async function serve(settings: Settings, context: ServeContext): Promise<EchoServer> {
+	const { logger, worker } = context;
 	let server: EchoServer;
 	try {
-		server = await startServer({
-			hostname: settings.host,
-			port: settings.port,
-			framing: settings.framing,
-			...(settings.maxLineBytes ? { maxLineBytes: settings.maxLineBytes } : {}),
-			plugins: transcript ? [labLog(logger), ...plugins] : plugins,
-			logger,
-		});
+		server = await startServer(serverOptions(settings, context));
 	} catch (error) {
 		throw listenError(error, settings);
 	}
-	stopOnSignals(server, logger);
-	const address = hostPort(server.hostname, server.port);
-	logger.info({ message: `Listening on ${address}`, host: server.hostname, port: server.port });
+	const stop = stopOnSignals(server, logger, worker);
+	const address = server.unix ?? hostPort(server.hostname, server.port);
+	if (worker !== undefined) {
+		logger.debug({ message: `worker ${worker} (pid ${process.pid}) listening on ${address}` });
+		reportReady(() => stop("its primary process is gone"));
+		return server;
+	}
+	announce(
+		logger,
+		{
+			host: server.hostname,
+			port: server.port,
+			...(server.unix === undefined ? {} : { unix: server.unix }),
+			...(settings.tls ? { tlsCert: settings.tls.cert } : {}),
+			selfSigned: context.tls?.selfSigned ?? false,
+			udp: settings.udp,
+			workers: 1,
+		},
+		{ hint: wantsHint(settings) },
+	);
 	return server;
 }
 
 /**
- * SIGINT/SIGTERM: stop accepting, let queued replies drain (up to {@link STOP_TIMEOUT_MS}), exit 0.
- * A second signal exits at once with 128 + the signal's number (130, 143).
+ * Core's options for these settings. A worker binds with `reusePort`; only worker 1 serves UDP
+ * (Bun's UDP sockets cannot share a port, and a datagram needs no connection to stick to).
+ * @example
+ * startServer(serverOptions(settings, { plugins: [], logger }));
  */
-function stopOnSignals(server: EchoServer, logger: ConsolaInstance): void {
+export function serverOptions(settings: Settings, context: ServeContext): ServerOptions {
+	const { logger, plugins, tls, worker } = context;
+	// The transcript costs a call and a log line per message: leave it out when nobody sees it.
+	const transcript = !settings.quiet && atLeast(settings.logLevel, "info");
+	return {
+		...(settings.unix === undefined
+			? { hostname: settings.host, port: settings.port }
+			: { unix: settings.unix }),
+		framing: settings.framing,
+		maxLineBytes: settings.maxMessageBytes,
+		maxConnections: settings.maxConnections,
+		idleTimeoutMs: toMilliseconds(settings.idleTimeout),
+		highWaterMark: settings.highWaterMark,
+		...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+		udp: settings.udp && (worker === undefined || worker === 1),
+		...(worker === undefined ? {} : { reusePort: true }),
+		plugins: transcript ? [labLog(logger, settings.unix), ...plugins] : plugins,
+		logger: logger as Logger,
+	};
+}
+
+/** Whole milliseconds for core; a timeout above 0 never rounds down to 0 (= never). */
+function toMilliseconds(seconds: number): number {
+	return seconds === 0 ? 0 : Math.max(1, Math.round(seconds * 1000));
+}
+
+/**
+ * SIGINT/SIGTERM: stop accepting, let queued replies drain (up to {@link STOP_TIMEOUT_MS}), exit 0.
+ * A second signal exits at once with 128 + the signal's number (130, 143). A worker ignores a
+ * second signal (Ctrl-C reaches it from the terminal *and* from its primary); its primary
+ * kills it if it must.
+ * @returns a function that stops the same way, for other reasons.
+ */
+function stopOnSignals(
+	server: EchoServer,
+	logger: ConsolaInstance,
+	worker: number | undefined,
+): (reason: string) => void {
 	let stopping = false;
-	const onSignal = (signal: "SIGINT" | "SIGTERM") => {
-		if (stopping) {
-			logger.warn(`${signal} again: exiting without waiting for queued replies`);
-			process.exit(128 + SIGNAL_NUMBERS[signal]);
-		}
+	const stop = (reason: string) => {
+		if (stopping) return;
 		stopping = true;
-		logger.info({ message: `${signal}: stopping (send it again to exit now)`, signal });
 		server.stop({ timeoutMs: STOP_TIMEOUT_MS }).then(
 			() => process.exit(0),
 			(error: unknown) => {
@@ -66,42 +126,18 @@ function stopOnSignals(server: EchoServer, logger: ConsolaInstance): void {
 				process.exit(1);
 			},
 		);
+		if (worker !== undefined) logger.debug(`worker ${worker} (pid ${process.pid}): ${reason}`);
+	};
+	const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+		if (worker !== undefined) return stop(`${signal}, stopping`);
+		if (stopping) {
+			logger.warn(`${signal} again: exiting without waiting for queued replies`);
+			process.exit(128 + SIGNAL_NUMBERS[signal]);
+		}
+		logger.info({ message: `${signal}: stopping (send it again to exit now)`, signal });
+		stop(signal);
 	};
 	process.on("SIGINT", onSignal);
 	process.on("SIGTERM", onSignal);
-}
-
-const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
-
-function atLeast(level: Settings["logLevel"], wanted: Settings["logLevel"]): boolean {
-	return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(wanted);
-}
-
-/** Core's errors, in words that name the port and host. */
-function listenError(error: unknown, { host, port }: Settings): CliError {
-	const cli = toCliError(error);
-	if (cli.code === "E_ADDR_IN_USE") {
-		return new CliError("E_ADDR_IN_USE", `port ${port} on ${host} is already in use`, {
-			cause: error,
-		});
-	}
-	if (cli.code === "E_LISTEN") {
-		const code = systemCode(error);
-		const reason =
-			LISTEN_REASONS[code ?? ""] ??
-			(code ? `system error ${code}` : "not an address of this machine");
-		return new CliError("E_LISTEN", `cannot listen on ${hostPort(host, port)}: ${reason}`, {
-			cause: error,
-		});
-	}
-	return cli;
-}
-
-const LISTEN_REASONS: Record<string, string> = {
-	EACCES: "permission denied (ports below 1024 need privileges)",
-	EADDRNOTAVAIL: "this machine has no such address",
-};
-
-function systemCode(error: unknown): string | undefined {
-	return (error as { cause?: { code?: string } })?.cause?.code;
+	return stop;
 }

@@ -20,6 +20,19 @@ export type LogLevel = "silent" | "error" | "warn" | "info" | "debug" | "trace";
 export type PluginEntry = AnyPlugin | (() => AnyPlugin | Promise<AnyPlugin>) | string;
 
 /**
+ * The certificate and private key files of a TLS server, PEM-encoded. In a config file, relative
+ * paths resolve from the file's folder.
+ * @example
+ * const tls: TlsFiles = { cert: "./certs/server.pem", key: "./certs/server-key.pem" };
+ */
+export interface TlsFiles {
+	/** The certificate, or the chain with the server's certificate first. */
+	cert: string;
+	/** The private key of that certificate, unencrypted. */
+	key: string;
+}
+
+/**
  * The contents of `echo.config.ts`. Every field is optional; a flag given on the command line
  * wins over the same field here, and `--plugin` replaces `plugins` as a whole.
  * @example
@@ -30,10 +43,26 @@ export interface EchoConfig {
 	host?: string;
 	/** Port to bind, `0` for a free one. Default `8888`. */
 	port?: number;
+	/** Listen on this Unix domain socket instead of `host:port` (relative to the config file). */
+	unix?: string;
 	/** `raw` (default): a message is one socket read. `lines`: one line. */
 	framing?: Framing;
-	/** Longest line accepted in `lines` framing, in bytes. Default 1 MiB. */
+	/** Longest line accepted in `lines` framing, in bytes; a longer one closes that connection. Default 1 MiB. */
+	maxMessageBytes?: number;
+	/** @deprecated The old name of {@link EchoConfig.maxMessageBytes}. */
 	maxLineBytes?: number;
+	/** Connections served at once (per worker); one more is closed at once, with a warning. Default 1024. */
+	maxConnections?: number;
+	/** Seconds without traffic before a connection is closed; `0` never; fractions allowed. Default 300. */
+	idleTimeout?: number;
+	/** Queued reply bytes per connection above which the server stops reading from it. Default 1 MiB. */
+	highWaterMark?: number;
+	/** Serve TLS with these files. Default: plain TCP. */
+	tls?: TlsFiles;
+	/** Also serve UDP echo (RFC 862) on the same host and port. Default `false`. */
+	udp?: boolean;
+	/** Processes sharing the port, or `"auto"` for one per core. Default `1`. */
+	workers?: number | "auto";
 	/** Plugins in order. Default: none, which echoes every byte. */
 	plugins?: PluginEntry[];
 	/** Drop the per-connection and per-message lines. Default `false`. */

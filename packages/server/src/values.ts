@@ -21,6 +21,11 @@ export const LOG_LEVELS: readonly LogLevel[] = [
 	"trace",
 ];
 
+/** Whether `level` logs what `wanted` logs (`atLeast("debug", "info")` is true). */
+export function atLeast(level: LogLevel, wanted: LogLevel): boolean {
+	return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(wanted);
+}
+
 export function toPort(value: unknown): number {
 	const port = toInteger(value);
 	if (port === undefined || port > 65535) throw new InvalidValue("an integer from 0 to 65535");
@@ -33,6 +38,40 @@ export function toPositiveInteger(value: unknown): number {
 		throw new InvalidValue("a whole number of bytes above 0");
 	}
 	return n;
+}
+
+export function toMaxConnections(value: unknown): number {
+	const n = toInteger(value);
+	if (n === undefined || n === 0 || !Number.isSafeInteger(n)) {
+		throw new InvalidValue("a whole number of connections above 0");
+	}
+	return n;
+}
+
+/** Seconds, fractions allowed (`0.5`), `0` for never. */
+export function toSeconds(value: unknown): number {
+	const seconds =
+		typeof value === "string" && /^\d{1,15}(\.\d{1,9})?$/.test(value) ? Number(value) : value;
+	if (typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0) return seconds;
+	throw new InvalidValue("a number of seconds, 0 or more (0 = never; fractions like 0.5 allowed)");
+}
+
+/** Most worker processes accepted, so a typo (`--workers 1000`) cannot fork-bomb the host. */
+export const MAX_WORKERS = 256;
+
+export function toWorkers(value: unknown): number | "auto" {
+	if (value === "auto") return value;
+	const n = toInteger(value);
+	if (n === undefined || n === 0 || n > MAX_WORKERS) {
+		throw new InvalidValue(`a number of processes from 1 to ${MAX_WORKERS}, or auto`);
+	}
+	return n;
+}
+
+/** A file or socket path: any non-empty string. */
+export function toPath(value: unknown): string {
+	if (typeof value === "string" && value !== "") return value;
+	throw new InvalidValue("a file path");
 }
 
 export function toFraming(value: unknown): Framing {

@@ -21,7 +21,7 @@ describe("parseFlags", () => {
 	test("--flag value and --flag=value, numbers parsed", () => {
 		expect(
 			parseFlags(["--host", "0.0.0.0", "--port=0", "--framing", "lines", "--max-line-bytes=4096"]),
-		).toEqual({ host: "0.0.0.0", port: 0, framing: "lines", maxLineBytes: 4096 });
+		).toEqual({ host: "0.0.0.0", port: 0, framing: "lines", maxMessageBytes: 4096 });
 	});
 
 	test("every --plugin is kept, in order (citty would keep only the last)", () => {
@@ -76,5 +76,81 @@ describe("parseFlags", () => {
 		expect(parseFlags(["--help"]).help).toBe(true);
 		expect(parseFlags(["-h"]).help).toBe(true);
 		expect(parseFlags(["--version"]).version).toBe(true);
+	});
+});
+
+describe("limits, transports and workers", () => {
+	test("every new flag, parsed and typed", () => {
+		expect(
+			parseFlags([
+				"--max-connections=2",
+				"--idle-timeout",
+				"0.5",
+				"--max-message-bytes",
+				"100",
+				"--high-water-mark=65536",
+				"--tls-cert",
+				"cert.pem",
+				"--tls-key=key.pem",
+				"--udp",
+				"--workers",
+				"auto",
+			]),
+		).toEqual({
+			maxConnections: 2,
+			idleTimeout: 0.5,
+			maxMessageBytes: 100,
+			highWaterMark: 65536,
+			tlsCert: "cert.pem",
+			tlsKey: "key.pem",
+			udp: true,
+			workers: "auto",
+		});
+		expect(parseFlags(["--unix", "/tmp/echo.sock", "--no-udp", "--workers=1"])).toEqual({
+			unix: "/tmp/echo.sock",
+			udp: false,
+			workers: 1,
+		});
+	});
+
+	test("--idle-timeout 0 means never; whole and fractional seconds", () => {
+		expect(parseFlags(["--idle-timeout", "0"]).idleTimeout).toBe(0);
+		expect(parseFlags(["--idle-timeout", "300"]).idleTimeout).toBe(300);
+		expect(parseFlags(["--idle-timeout", "0.25"]).idleTimeout).toBe(0.25);
+	});
+
+	test("--max-line-bytes is the old name of --max-message-bytes", () => {
+		expect(parseFlags(["--max-line-bytes", "64"])).toEqual({ maxMessageBytes: 64 });
+	});
+
+	test.each([
+		[["--max-connections", "0"], 'invalid --max-connections "0": expected a whole number'],
+		[["--max-connections", "-5"], 'invalid --max-connections "-5"'],
+		[["--max-connections", "many"], 'invalid --max-connections "many"'],
+		[["--idle-timeout", "-1"], 'invalid --idle-timeout "-1": expected a number of seconds'],
+		[["--idle-timeout", "5m"], 'invalid --idle-timeout "5m"'],
+		[["--idle-timeout", "1e3"], 'invalid --idle-timeout "1e3"'],
+		[["--idle-timeout", ".5"], 'invalid --idle-timeout ".5"'],
+		[["--max-message-bytes", "0"], 'invalid --max-message-bytes "0": expected a whole number'],
+		[["--max-message-bytes", "1.5"], 'invalid --max-message-bytes "1.5"'],
+		[["--max-line-bytes", "0"], 'invalid --max-line-bytes "0"'],
+		[["--high-water-mark", "1k"], 'invalid --high-water-mark "1k"'],
+		[["--high-water-mark", "0"], 'invalid --high-water-mark "0"'],
+		[["--tls-cert", ""], 'invalid --tls-cert "": expected a file path'],
+		[["--tls-cert", "c.pem"], "--tls-cert and --tls-key go together"],
+		[["--tls-key", "k.pem"], "--tls-cert and --tls-key go together"],
+		[["--unix", ""], 'invalid --unix ""'],
+		[["--unix", "/s", "--udp"], "--udp needs a port: it cannot be used with --unix"],
+		[["--unix", "/s", "--port", "1"], "--unix replaces --host and --port"],
+		[["--unix", "/s", "--host", "::1"], "--unix replaces --host and --port"],
+		[["--unix", "/s", "--workers", "2"], "--workers shares a TCP port"],
+		[["--unix", "/s", "--workers", "auto"], "--workers shares a TCP port"],
+		[["--udp=maybe"], "invalid --udp=maybe: expected true or false"],
+		[["--workers", "0"], 'invalid --workers "0": expected a number of processes from 1 to 256'],
+		[["--workers", "257"], 'invalid --workers "257"'],
+		[["--workers", "two"], 'invalid --workers "two"'],
+		[["--workers"], "missing value for --workers"],
+	])("%p is a usage error", (args, message) => {
+		expect(usageError(args)).toContain(message);
 	});
 });

@@ -80,9 +80,52 @@ export default defineConfig({ port: 7000, framing: "lines", plugins: [shout, "up
 		["plugins.config.ts", 'export default { plugins: "uppercase" };', "invalid plugins"],
 		["plugins2.config.ts", "export default { plugins: [42] };", "invalid plugins"],
 		["key.config.ts", "export default { prot: 1 };", 'unknown key "prot"'],
+		["mc.config.ts", "export default { maxConnections: 0 };", "invalid maxConnections 0"],
+		["mc2.config.ts", 'export default { maxConnections: "x" };', 'invalid maxConnections "x"'],
+		["idle.config.ts", "export default { idleTimeout: -1 };", "invalid idleTimeout -1"],
+		["idle2.config.ts", 'export default { idleTimeout: "5m" };', 'invalid idleTimeout "5m"'],
+		["mmb.config.ts", "export default { maxMessageBytes: 1.5 };", "invalid maxMessageBytes 1.5"],
+		["hwm.config.ts", "export default { highWaterMark: 0 };", "invalid highWaterMark 0"],
+		["udp.config.ts", 'export default { udp: "yes" };', 'invalid udp "yes"'],
+		["w.config.ts", "export default { workers: 0 };", "invalid workers 0"],
+		["w2.config.ts", 'export default { workers: "all" };', 'invalid workers "all"'],
+		["unix.config.ts", 'export default { unix: "" };', 'invalid unix ""'],
+		["tls.config.ts", 'export default { tls: { cert: "c.pem" } };', "invalid tls"],
+		["tls2.config.ts", 'export default { tls: "c.pem" };', "expected { cert"],
+		[
+			"both.config.ts",
+			"export default { maxLineBytes: 1, maxMessageBytes: 2 };",
+			"maxLineBytes is the old name of maxMessageBytes",
+		],
+		[
+			"unixport.config.ts",
+			'export default { unix: "/s", port: 1 };',
+			"unix replaces host and port: set one or the other in unixport.config.ts",
+		],
+		["unixudp.config.ts", 'export default { unix: "/s", udp: true };', "udp needs a port"],
+		["unixw.config.ts", 'export default { unix: "/s", workers: "auto" };', "workers share"],
 	])("%s is a config error", async (name, text, message) => {
 		if (text) write(name, text);
 		expect(await configError(name)).toContain(message);
+	});
+});
+
+test("every limit, transport and workers key, checked and kept", async () => {
+	const values = {
+		maxConnections: 2,
+		idleTimeout: 0.5,
+		maxMessageBytes: 100,
+		highWaterMark: 65536,
+		tls: { cert: "c.pem", key: "k.pem" },
+		udp: true,
+		workers: "auto",
+	};
+	write("all.config.json", JSON.stringify(values));
+	expect((await loadConfigFile("all.config.json", dir))?.values).toEqual(values as never);
+	write("unix.config.json", JSON.stringify({ unix: "/tmp/e.sock", workers: 1 }));
+	expect((await loadConfigFile("unix.config.json", dir))?.values).toEqual({
+		unix: "/tmp/e.sock",
+		workers: 1,
 	});
 });
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createLogger, type LoggerOptions } from "../src/logger.ts";
+import { createLogger, HINT_TAG, type LoggerOptions } from "../src/logger.ts";
 
 function capture(options: Omit<LoggerOptions, "stdout" | "stderr">) {
 	const out: string[] = [];
@@ -75,4 +75,21 @@ test("a broken stdout (EPIPE) drops lines instead of throwing", () => {
 	expect(() => logger.info("one")).not.toThrow();
 	expect(() => logger.info("two")).not.toThrow();
 	expect(calls).toBe(1);
+});
+
+test("a hint goes to stderr, so stdout stays the transcript scripts read", () => {
+	const { logger, out, err } = capture({ level: "info", json: false });
+	logger.info("Listening on 127.0.0.1:8888");
+	logger.withTag(HINT_TAG).info("Talk to it: bunx echo-client --port 8888");
+	expect(out).toEqual(["Listening on 127.0.0.1:8888\n"]);
+	expect(err).toEqual(["Talk to it: bunx echo-client --port 8888\n"]);
+});
+
+test("fields (a worker's number and pid) are added to every JSON line", () => {
+	const { logger, out } = capture({ level: "info", json: true, fields: { worker: 2, pid: 42 } });
+	logger.info({ message: "Connected to 127.0.0.1:5", remote: "127.0.0.1:5" });
+	logger.info("plain");
+	const [first, second] = out.map((line) => JSON.parse(line));
+	expect(first).toMatchObject({ message: "Connected to 127.0.0.1:5", worker: 2, pid: 42 });
+	expect(second).toMatchObject({ message: "plain", worker: 2, pid: 42 });
 });

@@ -1,0 +1,271 @@
+/**
+ * `--workers N`: this process (the primary) runs N copies of the same command (the workers),
+ * which bind the same port with `reusePort`, so the kernel spreads connections over them.
+ *
+ * - Port: the primary binds the address once without `reusePort` (which fails if anything,
+ *   even another worker group, holds it, and turns port 0 into a real port), lets it go, and
+ *   starts every worker on that port.
+ * - Start: worker 1 first, so a bad plugin or config is reported once; then the rest. Each
+ *   tells the primary over IPC when it listens; the primary then prints `Listening on …` once.
+ * - Output: workers inherit stdout and stderr; their lines reach the terminal as they are.
+ * - Stop: SIGINT/SIGTERM to the primary reach every worker as SIGTERM; each stops gracefully.
+ *   The primary exits 0 when all exit 0, else 1. A second signal kills them at once.
+ * - Crash: a worker that dies on its own is logged and replaced; more than
+ *   {@link MAX_CRASHES} deaths within {@link CRASH_WINDOW_MS} stop them all (exit 1).
+ * - A primary that dies unannounced (SIGKILL) closes the IPC channel: its workers stop gracefully.
+ */
+import { join } from "node:path";
+import { startServer } from "@echokit/core";
+import type { Subprocess } from "bun";
+import type { ConsolaInstance } from "consola/core";
+import { announce, wantsHint } from "./announce.ts";
+import { CliError, listenError, SIGNAL_NUMBERS } from "./errors.ts";
+import type { Settings } from "./settings.ts";
+import type { TlsPem } from "./tls.ts";
+
+/** Set in a worker's environment to its number (1…N); read only together with an IPC channel. */
+export const WORKER_ENV = "ECHO_SERVER_WORKER";
+/** More worker deaths than this within {@link CRASH_WINDOW_MS} and the primary gives up. */
+export const MAX_CRASHES = 3;
+export const CRASH_WINDOW_MS = 30_000;
+
+const BIN = join(import.meta.dir, "bin.ts");
+
+/**
+ * This process's worker number when a primary started it with `--workers`, else `undefined`.
+ * @example
+ * if (workerIndex() === undefined) console.log("a lone server or the primary");
+ */
+export function workerIndex(): number | undefined {
+	const value = process.env[WORKER_ENV];
+	if (!value || typeof process.send !== "function") return undefined;
+	const index = Number(value);
+	return Number.isSafeInteger(index) && index > 0 ? index : undefined;
+}
+
+/**
+ * In a worker: tells the primary it listens, and calls `orphaned` when the primary is gone.
+ * @example
+ * reportReady(() => server.stop());
+ */
+export function reportReady(orphaned: () => void): void {
+	process.send?.({ type: "ready", pid: process.pid } satisfies ReadyMessage);
+	process.once("disconnect", orphaned);
+}
+
+/**
+ * The primary: checks the address, starts `settings.workers` workers running `rawArgs`, prints
+ * `Listening on HOST:PORT (N workers)` once they all listen, and supervises them until they
+ * have all exited, then exits. Throws `E_ADDR_IN_USE` / `E_LISTEN` before starting any.
+ * @example
+ * await runWorkers(settings, process.argv.slice(2), logger, tls);
+ */
+export async function runWorkers(
+	settings: Settings,
+	rawArgs: readonly string[],
+	logger: ConsolaInstance,
+	tls: TlsPem | undefined,
+): Promise<void> {
+	const port = await claimPort(settings);
+	// The last --port wins: every worker binds the port just claimed, also when 0 was asked for.
+	const pool = new WorkerPool([...rawArgs, "--port", `${port}`], logger);
+	pool.stopOnSignals();
+	const started = await pool.start(settings.workers);
+	if (!started) return;
+	announce(
+		logger,
+		{
+			host: settings.host,
+			port,
+			...(settings.tls ? { tlsCert: settings.tls.cert } : {}),
+			selfSigned: tls?.selfSigned ?? false,
+			udp: settings.udp,
+			workers: settings.workers,
+			pids: pool.pids(),
+		},
+		{ hint: wantsHint(settings) },
+	);
+}
+
+interface ReadyMessage {
+	type: "ready";
+	pid: number;
+}
+
+/** Binds the address alone (TCP, and UDP with `--udp`) and lets it go; returns the real port. */
+async function claimPort(settings: Settings): Promise<number> {
+	try {
+		const probe = await startServer({
+			hostname: settings.host,
+			port: settings.port,
+			udp: settings.udp,
+			maxConnections: 1,
+			idleTimeoutMs: 0,
+		});
+		await probe.stop({ timeoutMs: 0 });
+		return probe.port;
+	} catch (error) {
+		throw listenError(error, settings);
+	}
+}
+
+interface Worker {
+	readonly index: number;
+	readonly proc: Subprocess<"ignore", "inherit", "inherit">;
+	ready: boolean;
+}
+
+/** How a worker ended, or failed to start, for the primary. */
+class WorkerExit extends Error {
+	constructor(
+		readonly worker: Worker,
+		readonly code: number | null,
+	) {
+		super(describeExit(worker));
+	}
+}
+
+class WorkerPool {
+	/** The live process of each worker number. */
+	private readonly live = new Map<number, Worker>();
+	private stopping = false;
+	/** A worker exited non-zero while stopping. */
+	private failed = false;
+	/** The exit code decided before stopping (a worker that failed to start), or 0. */
+	private exitCode = 0;
+	/** When workers died on their own, within the last {@link CRASH_WINDOW_MS}. */
+	private crashes: number[] = [];
+
+	constructor(
+		private readonly args: readonly string[],
+		private readonly logger: ConsolaInstance,
+	) {}
+
+	pids(): number[] {
+		return [...this.live.values()].map((worker) => worker.proc.pid);
+	}
+
+	/**
+	 * Starts worker 1, then the others; resolves `true` once all listen. When one exits first,
+	 * stops the rest and exits with its code (it said why on stderr); resolves `false` if a
+	 * signal stopped the start.
+	 */
+	async start(count: number): Promise<boolean> {
+		try {
+			await this.spawn(1);
+			const rest = Array.from({ length: count - 1 }, (_, i) => this.spawn(i + 2));
+			await Promise.all(rest);
+			return !this.stopping;
+		} catch (error) {
+			if (this.stopping) return false;
+			const { worker, code } = error as WorkerExit;
+			// A worker that exits with a code has printed its one line; anything else is ours to say.
+			if (!code) {
+				this.logger.error(`worker ${worker.index} failed to start: it ${describeExit(worker)}`);
+			}
+			this.stop(code || EXIT_FAILED);
+			return false;
+		}
+	}
+
+	/** SIGINT/SIGTERM: stop every worker gracefully; a second one kills them. */
+	stopOnSignals(): void {
+		const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+			if (this.stopping) {
+				this.logger.warn(`${signal} again: killing the workers`);
+				for (const worker of this.live.values()) worker.proc.kill("SIGKILL");
+				process.exit(128 + SIGNAL_NUMBERS[signal]);
+			}
+			const workers = `${this.live.size} worker${this.live.size === 1 ? "" : "s"}`;
+			this.logger.info({
+				message: `${signal}: stopping ${workers} (send it again to exit now)`,
+				signal,
+			});
+			this.stop();
+		};
+		process.on("SIGINT", onSignal);
+		process.on("SIGTERM", onSignal);
+	}
+
+	/** SIGTERM to every worker; the process exits (0, or `code`) when the last has gone. */
+	private stop(code?: number): void {
+		this.stopping = true;
+		if (code !== undefined) this.exitCode = code;
+		for (const worker of this.live.values()) worker.proc.kill("SIGTERM");
+		this.exitWhenDone();
+	}
+
+	private exitWhenDone(): void {
+		if (this.stopping && this.live.size === 0) {
+			process.exit(this.exitCode || (this.failed ? EXIT_FAILED : 0));
+		}
+	}
+
+	/** Starts worker `index`; resolves when it listens, rejects with a {@link WorkerExit}. */
+	private spawn(index: number): Promise<Worker> {
+		return new Promise((resolve, reject) => {
+			const proc = Bun.spawn([process.execPath, BIN, ...this.args], {
+				env: { ...process.env, [WORKER_ENV]: `${index}` },
+				stdin: "ignore",
+				stdout: "inherit",
+				stderr: "inherit",
+				serialization: "json",
+				ipc(message) {
+					if ((message as ReadyMessage | null)?.type !== "ready") return;
+					worker.ready = true;
+					resolve(worker);
+				},
+			});
+			const worker: Worker = { index, proc, ready: false };
+			this.live.set(index, worker);
+			proc.exited.then((code) => {
+				if (this.live.get(index) === worker) this.live.delete(index);
+				if (!worker.ready) reject(new WorkerExit(worker, code));
+				this.exited(worker, code);
+			});
+		});
+	}
+
+	private exited(worker: Worker, code: number): void {
+		const who = `worker ${worker.index} (pid ${worker.proc.pid})`;
+		if (this.stopping) {
+			if (code !== 0) {
+				this.failed = true;
+				this.logger.error(`${who} ${describeExit(worker)}`);
+			}
+			this.exitWhenDone();
+		} else if (worker.ready) {
+			// Not while starting: start() reports that.
+			this.logger.error(`${who} ${describeExit(worker)}`);
+			this.replace(worker.index);
+		}
+	}
+
+	/** Starts a new worker in place of one that died, unless they keep dying. */
+	private replace(index: number): void {
+		const now = Date.now();
+		this.crashes = [...this.crashes.filter((at) => now - at < CRASH_WINDOW_MS), now];
+		if (this.crashes.length > MAX_CRASHES) {
+			const seconds = CRASH_WINDOW_MS / 1000;
+			this.logger.error(`workers died ${this.crashes.length} times in ${seconds} s: stopping`);
+			this.stop(EXIT_FAILED);
+			return;
+		}
+		this.spawn(index).then(
+			(next) => this.logger.warn(`worker ${index} replaced by a new one (pid ${next.proc.pid})`),
+			(error: WorkerExit) => {
+				if (this.stopping) return;
+				this.logger.error(`worker ${index} failed to restart: it ${error.message}`);
+				this.stop(EXIT_FAILED);
+			},
+		);
+	}
+}
+
+/** The exit code of the primary when a worker failed: `E_WORKER`'s. */
+const EXIT_FAILED = new CliError("E_WORKER", "").exitCode;
+
+function describeExit({ proc }: Worker): string {
+	if (proc.signalCode) return `was killed by ${proc.signalCode}`;
+	return `exited with code ${proc.exitCode}`;
+}

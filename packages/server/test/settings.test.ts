@@ -1,0 +1,173 @@
+import { describe, expect, test } from "bun:test";
+import { availableParallelism } from "node:os";
+import type { LoadedConfig } from "../src/config.ts";
+import type { CliError } from "../src/errors.ts";
+import { createLogger } from "../src/logger.ts";
+import { serverOptions } from "../src/serve.ts";
+import { DEFAULTS, resolveSettings } from "../src/settings.ts";
+import type { EchoConfig } from "../src/types.ts";
+
+const loaded = (values: EchoConfig): LoadedConfig => ({
+	file: "/etc/echo/echo.config.ts",
+	dir: "/etc/echo",
+	values,
+});
+
+describe("resolveSettings: limits, transports, workers", () => {
+	test("the documented defaults", () => {
+		expect(DEFAULTS).toMatchObject({
+			maxConnections: 1024,
+			idleTimeout: 300,
+			maxMessageBytes: 1048576,
+			highWaterMark: 1048576,
+			udp: false,
+			workers: 1,
+		});
+		const settings = resolveSettings({}, null, "/cwd");
+		expect(settings.unix).toBeUndefined();
+		expect(settings.tls).toBeUndefined();
+	});
+
+	test("config keys over defaults, flags over config", () => {
+		const config = loaded({
+			maxConnections: 10,
+			idleTimeout: 1.5,
+			maxMessageBytes: 64,
+			highWaterMark: 4096,
+			udp: true,
+			workers: 3,
+		});
+		expect(resolveSettings({}, config, "/cwd")).toMatchObject({
+			maxConnections: 10,
+			idleTimeout: 1.5,
+			maxMessageBytes: 64,
+			highWaterMark: 4096,
+			udp: true,
+			workers: 3,
+		});
+		const flags = {
+			maxConnections: 2,
+			idleTimeout: 0,
+			maxMessageBytes: 100,
+			highWaterMark: 1,
+			udp: false,
+			workers: 1,
+		};
+		expect(resolveSettings(flags, config, "/cwd")).toMatchObject(flags);
+	});
+
+	test("the config's old maxLineBytes still counts", () => {
+		expect(resolveSettings({}, loaded({ maxLineBytes: 8 }), "/cwd").maxMessageBytes).toBe(8);
+	});
+
+	test("workers auto: one per core", () => {
+		expect(resolveSettings({ workers: "auto" }, null, "/cwd").workers).toBe(availableParallelism());
+	});
+
+	test("TLS paths: flags as given, the config's from its folder; flags replace the pair", () => {
+		const config = loaded({ tls: { cert: "certs/c.pem", key: "/abs/k.pem" } });
+		expect(resolveSettings({}, config, "/cwd").tls).toEqual({
+			cert: "/etc/echo/certs/c.pem",
+			key: "/abs/k.pem",
+		});
+		const flags = { tlsCert: "mine.pem", tlsKey: "mine-key.pem" };
+		expect(resolveSettings(flags, config, "/cwd").tls).toEqual({
+			cert: "mine.pem",
+			key: "mine-key.pem",
+		});
+	});
+
+	test("--unix replaces the config's host/port; --port replaces the config's unix", () => {
+		const tcp = loaded({ host: "0.0.0.0", port: 7000 });
+		expect(resolveSettings({ unix: "e.sock" }, tcp, "/cwd").unix).toBe("e.sock");
+		const unix = loaded({ unix: "run/echo.sock" });
+		expect(resolveSettings({}, unix, "/cwd").unix).toBe("/etc/echo/run/echo.sock");
+		const settings = resolveSettings({ port: 9000 }, unix, "/cwd");
+		expect(settings.unix).toBeUndefined();
+		expect(settings.port).toBe(9000);
+	});
+
+	test("a flag and the config that clash: a usage error naming both", () => {
+		const clash = (run: () => unknown) => {
+			try {
+				run();
+			} catch (error) {
+				expect((error as CliError).code).toBe("E_USAGE");
+				return (error as CliError).message;
+			}
+			throw new Error("no error");
+		};
+		const unix = loaded({ unix: "/run/echo.sock" });
+		expect(clash(() => resolveSettings({ udp: true }, unix, "/etc/echo"))).toBe(
+			"--udp needs a port: it cannot be used with unix in echo.config.ts",
+		);
+		expect(clash(() => resolveSettings({ workers: 2 }, unix, "/cwd"))).toContain(
+			"--workers shares a TCP port: it cannot be used with unix in ",
+		);
+		expect(clash(() => resolveSettings({ unix: "/s" }, loaded({ udp: true }), "/cwd"))).toContain(
+			"udp in ",
+		);
+	});
+});
+
+describe("serverOptions: what core gets", () => {
+	const logger = createLogger({ level: "silent", json: false });
+	const base = resolveSettings({ port: 0, quiet: true }, null, "/cwd");
+
+	test("limits in core's units; no reusePort outside workers", () => {
+		const options = serverOptions(
+			{ ...base, idleTimeout: 0.3, maxConnections: 2, maxMessageBytes: 100, highWaterMark: 4096 },
+			{ plugins: [], logger },
+		);
+		expect(options).toMatchObject({
+			hostname: "127.0.0.1",
+			port: 0,
+			idleTimeoutMs: 300,
+			maxConnections: 2,
+			maxLineBytes: 100,
+			highWaterMark: 4096,
+			udp: false,
+			plugins: [],
+		});
+		expect(options.reusePort).toBeUndefined();
+	});
+
+	test("idle timeout: 0 stays never, a tiny one is at least 1 ms", () => {
+		const ms = (idleTimeout: number) =>
+			serverOptions({ ...base, idleTimeout }, { plugins: [], logger }).idleTimeoutMs;
+		expect(ms(0)).toBe(0);
+		expect(ms(0.0001)).toBe(1);
+		expect(ms(1.1)).toBe(1100);
+		expect(ms(300)).toBe(300_000);
+	});
+
+	test("a worker binds with reusePort; only worker 1 serves UDP", () => {
+		const udp = { ...base, udp: true };
+		expect(serverOptions(udp, { plugins: [], logger, worker: 1 })).toMatchObject({
+			reusePort: true,
+			udp: true,
+		});
+		expect(serverOptions(udp, { plugins: [], logger, worker: 2 })).toMatchObject({
+			reusePort: true,
+			udp: false,
+		});
+	});
+
+	test("a Unix socket: the path, no host or port", () => {
+		const options = serverOptions({ ...base, unix: "/tmp/e.sock" }, { plugins: [], logger });
+		expect(options.unix).toBe("/tmp/e.sock");
+		expect(options.hostname).toBeUndefined();
+		expect(options.port).toBeUndefined();
+	});
+
+	test("the transcript plugin comes first unless quiet", () => {
+		const unseen = serverOptions(
+			{ ...base, quiet: false, logLevel: "warn" },
+			{ plugins: [], logger },
+		);
+		expect(unseen.plugins).toEqual([]); // below info nobody sees it: left out
+		const info = createLogger({ level: "info", json: false });
+		const shown = serverOptions({ ...base, quiet: false }, { plugins: [], logger: info });
+		expect(shown.plugins?.map((plugin) => plugin.name)).toEqual(["echo-server:log"]);
+	});
+});
