@@ -4,91 +4,19 @@
  * and a server that goes away. Waits are on output, never on time.
  */
 import { afterEach, expect, test } from "bun:test";
-import { resolve } from "node:path";
+import { definePlugin } from "../packages/core/src/index.ts";
 import {
-	definePlugin,
-	type EchoServer,
-	NO_REPLY,
-	type ServerOptions,
-	startServer,
-} from "../packages/core/src/index.ts";
+	CTRL_C,
+	CTRL_D,
+	PROMPT,
+	serve,
+	shout,
+	sink,
+	stopAll,
+	TerminalSession,
+} from "./fixtures/client/harness.ts";
 
-const repoRoot = resolve(import.meta.dir, "..");
-const PROMPT = "Enter message to send: ";
-const CTRL_C = "\x03";
-const CTRL_D = "\x04";
-
-const servers: EchoServer[] = [];
-const sessions: TerminalSession[] = [];
-afterEach(async () => {
-	for (const session of sessions.splice(0)) session.dispose();
-	await Promise.all(servers.splice(0).map((server) => server.stop({ timeoutMs: 100 })));
-});
-
-async function serve(options: ServerOptions = {}): Promise<EchoServer> {
-	const server = await startServer({ ...options, port: 0 });
-	servers.push(server);
-	return server;
-}
-
-/** echo-client running on a PTY; `screen` is everything it printed, ANSI sequences removed. */
-class TerminalSession {
-	private raw = "";
-	private readonly decoder = new TextDecoder();
-	readonly proc: Bun.Subprocess;
-
-	constructor(args: string[]) {
-		this.proc = Bun.spawn(["bun", "packages/client/src/bin.ts", ...args], {
-			cwd: repoRoot,
-			terminal: {
-				cols: 120,
-				rows: 40,
-				data: (_terminal, bytes) => {
-					this.raw += this.decoder.decode(bytes, { stream: true });
-				},
-			},
-		});
-		sessions.push(this);
-	}
-
-	get screen(): string {
-		return Bun.stripANSI(this.raw).replaceAll("\r", "");
-	}
-
-	type(keys: string): void {
-		this.proc.terminal!.write(keys);
-	}
-
-	/** Waits until `expected` was printed, then until a prompt follows it. */
-	async promptAfter(expected: string): Promise<void> {
-		await this.until(`a prompt after ${JSON.stringify(expected)}`, () => {
-			const at = this.screen.lastIndexOf(expected);
-			return at !== -1 && this.screen.indexOf(PROMPT, at + expected.length) !== -1;
-		});
-	}
-
-	async until(what: string, done: () => boolean): Promise<void> {
-		// Generous bounds so a stuck client fails with its screen instead of hanging the suite;
-		// after an exit, output may still be on its way through the PTY for a moment.
-		let deadline = Date.now() + 15_000;
-		for (let exited = false; !done(); await Bun.sleep(10)) {
-			if (!exited && this.proc.exitCode !== null) {
-				exited = true;
-				deadline = Math.min(deadline, Date.now() + 1000);
-			}
-			if (Date.now() > deadline) throw new Error(`no ${what}; screen so far:\n${this.screen}`);
-		}
-	}
-
-	async exitCode(): Promise<number> {
-		return await this.proc.exited;
-	}
-
-	dispose(): void {
-		this.proc.kill();
-		this.proc.terminal?.close();
-	}
-}
+afterEach(stopAll);
 
 test("the lab's dialogue: Hi, Hello, 123, then Ctrl-D exits 0", async () => {
 	const server = await serve();
@@ -107,10 +35,6 @@ test("the lab's dialogue: Hi, Hello, 123, then Ctrl-D exits 0", async () => {
 });
 
 test("lines framing sends a newline; the reply shows without it", async () => {
-	const shout = definePlugin({
-		name: "shout",
-		transform: (message) => message.text().toUpperCase(),
-	});
 	const server = await serve({ framing: "lines", plugins: [shout] });
 	const client = new TerminalSession(["--port", String(server.port), "--framing", "lines"]);
 	await client.until("first prompt", () => client.screen.includes(PROMPT));
@@ -144,9 +68,7 @@ test("SIGTERM from elsewhere: exit 0, the terminal back in its normal (cooked) m
 });
 
 test("a server that replies nothing: the prompt comes back, Ctrl-D exits 0", async () => {
-	const server = await serve({
-		plugins: [definePlugin({ name: "sink", transform: () => NO_REPLY })],
-	});
+	const server = await serve({ plugins: [sink] });
 	const client = new TerminalSession(["--port", String(server.port)]);
 	await client.until("first prompt", () => client.screen.includes(PROMPT));
 	client.type("Hi\r");

@@ -7,118 +7,41 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
 	definePlugin,
 	type EchoServer,
 	NO_REPLY,
 	type ServerOptions,
-	startServer,
 } from "../packages/core/src/index.ts";
+import { lazyCertificate } from "../packages/core/test/fixtures/tls-cert.ts";
+import {
+	CTRL_D,
+	closedPort,
+	expectOneErrorLine,
+	PROMPT,
+	run,
+	serve,
+	sha256,
+	shout,
+	sink,
+	stopAll,
+	TerminalSession,
+	text,
+} from "./fixtures/client/harness.ts";
 
-const repoRoot = resolve(import.meta.dir, "..");
-const bin = "packages/client/src/bin.ts";
-const PROMPT = "Enter message to send: ";
-const CTRL_D = "\x04";
 const INSECURE_WARNING =
 	"echo-client: warning: --insecure: the server's certificate is not verified; anyone on the path can read and change the traffic\n";
 
 const dir = mkdtempSync(join(tmpdir(), "echokit-client-transports-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const certificate = lazyCertificate(dir);
 
-const servers: EchoServer[] = [];
-afterEach(async () => {
-	await Promise.all(servers.splice(0).map((server) => server.stop({ timeoutMs: 100 })));
-});
-
-async function serve(options: ServerOptions = {}): Promise<EchoServer> {
-	const server = await startServer(options.unix ? options : { ...options, port: 0 });
-	servers.push(server);
-	return server;
-}
+afterEach(stopAll);
 
 function serveTls(options: ServerOptions = {}): Promise<EchoServer> {
 	const { cert, key } = certificate();
 	return serve({ ...options, tls: { cert: Bun.file(cert), key: Bun.file(key) } });
-}
-
-interface Run {
-	code: number;
-	stdout: Uint8Array;
-	stderr: string;
-}
-
-/** Runs echo-client to completion; stdin is the given bytes (or empty, not a terminal). */
-async function run(args: string[], stdin: Uint8Array = new Uint8Array(0)): Promise<Run> {
-	const proc = Bun.spawn(["bun", bin, ...args], {
-		cwd: repoRoot,
-		stdin,
-		stdout: "pipe",
-		stderr: "pipe",
-	});
-	try {
-		const [stdout, stderr, code] = await Promise.all([
-			new Response(proc.stdout).bytes(),
-			new Response(proc.stderr).text(),
-			proc.exited,
-		]);
-		return { code, stdout, stderr };
-	} finally {
-		proc.kill();
-	}
-}
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
-const shout = definePlugin({ name: "shout", transform: (message) => message.text().toUpperCase() });
-const sink = definePlugin({ name: "sink", transform: () => NO_REPLY });
-
-/** One line on stderr, in the documented shape, and nothing that looks like a stack trace. */
-function expectOneErrorLine(stderr: string, code: string): void {
-	expect(stderr.startsWith("echo-client: ")).toBe(true);
-	expect(stderr.endsWith(`(${code})\n`)).toBe(true);
-	expect(stderr.split("\n")).toHaveLength(2);
-	expect(stderr).not.toMatch(/\n\s+at |\^/);
-}
-
-let made: { cert: string; key: string } | undefined;
-
-/** A self-signed certificate for localhost / 127.0.0.1, made once per run with `openssl`. */
-function certificate(): { cert: string; key: string } {
-	if (made) return made;
-	if (!Bun.which("openssl")) {
-		throw new Error(
-			"openssl is not installed: the TLS tests need it to make a self-signed certificate (apt-get install openssl)",
-		);
-	}
-	const cert = join(dir, "cert.pem");
-	const key = join(dir, "key.pem");
-	const result = Bun.spawnSync(
-		[
-			"openssl",
-			"req",
-			"-x509",
-			"-newkey",
-			"rsa:2048",
-			"-nodes",
-			"-keyout",
-			key,
-			"-out",
-			cert,
-			"-days",
-			"1",
-			"-subj",
-			"/CN=localhost",
-			"-addext",
-			"subjectAltName=DNS:localhost,IP:127.0.0.1",
-		],
-		{ stdout: "ignore", stderr: "pipe" },
-	);
-	if (result.exitCode !== 0) {
-		throw new Error(`openssl failed to make a certificate: ${result.stderr.toString()}`);
-	}
-	made = { cert, key };
-	return made;
 }
 
 describe("TLS", () => {
@@ -274,9 +197,7 @@ describe("UDP (--udp)", () => {
 	});
 
 	test("a closed port: E_CONNECT (connection refused), exit 3, no stack trace", async () => {
-		const server = await startServer({ port: 0, udp: true });
-		const { port } = server;
-		await server.stop();
+		const port = await closedPort({ udp: true });
 		const result = await run(["--udp", "--port", String(port), "--message", "x"]);
 		expect(result.code).toBe(3);
 		expect(result.stderr).toContain("connection refused");
@@ -290,41 +211,17 @@ describe("UDP (--udp)", () => {
 		});
 		const server = await serve({ udp: true, plugins: [drop] });
 		const args = ["--udp", "--port", String(server.port), "--timeout", "0.3"];
-		let screen = "";
-		const decoder = new TextDecoder();
-		const proc = Bun.spawn(["bun", bin, ...args], {
-			cwd: repoRoot,
-			terminal: {
-				cols: 120,
-				rows: 40,
-				data: (_terminal, bytes) => {
-					screen += decoder.decode(bytes, { stream: true });
-				},
-			},
-		});
-		const shown = () => Bun.stripANSI(screen).replaceAll("\r", "");
-		/** Waits (bounded, so a stuck client fails with its screen) until `done` holds. */
-		const until = async (what: string, done: (screen: string) => boolean) => {
-			for (const deadline = Date.now() + 15_000; !done(shown()); await Bun.sleep(10)) {
-				if (Date.now() > deadline) throw new Error(`no ${what}; screen:\n${shown()}`);
-			}
-		};
-		const prompts = (count: number) => (s: string) => s.split(PROMPT).length > count;
-		try {
-			await until("first prompt", prompts(1));
-			proc.terminal!.write("hello\r");
-			await until("a reply and a second prompt", prompts(2));
-			proc.terminal!.write("drop\r");
-			await until("the no-reply note and a third prompt", prompts(3));
-			proc.terminal!.write(CTRL_D);
-			expect(await proc.exited).toBe(0);
-			expect(shown()).toStartWith(
-				`${PROMPT}hello\nReceived: HELLO\n${PROMPT}drop\n(no reply within 0.3 s)\n${PROMPT}`,
-			);
-		} finally {
-			proc.kill();
-			proc.terminal?.close();
-		}
+		const client = new TerminalSession(args);
+		await client.prompts(1, "first prompt");
+		client.type("hello\r");
+		await client.prompts(2, "a reply and a second prompt");
+		client.type("drop\r");
+		await client.prompts(3, "the no-reply note and a third prompt");
+		client.type(CTRL_D);
+		expect(await client.exitCode()).toBe(0);
+		expect(client.screen).toStartWith(
+			`${PROMPT}hello\nReceived: HELLO\n${PROMPT}drop\n(no reply within 0.3 s)\n${PROMPT}`,
+		);
 	});
 });
 

@@ -5,75 +5,19 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
 import {
-	definePlugin,
-	type EchoServer,
-	NO_REPLY,
-	type ServerOptions,
-	startServer,
-} from "../packages/core/src/index.ts";
+	closedPort,
+	expectOneErrorLine,
+	run,
+	serve,
+	sha256,
+	shout,
+	sink,
+	stopAll,
+	text,
+} from "./fixtures/client/harness.ts";
 
-const repoRoot = resolve(import.meta.dir, "..");
-const bin = "packages/client/src/bin.ts";
-
-const servers: EchoServer[] = [];
-afterEach(async () => {
-	await Promise.all(servers.splice(0).map((server) => server.stop({ timeoutMs: 100 })));
-});
-
-async function serve(options: ServerOptions = {}): Promise<EchoServer> {
-	const server = await startServer({ ...options, port: 0 });
-	servers.push(server);
-	return server;
-}
-
-/** A port nothing listens on: bind a free one, then let it go. */
-async function closedPort(): Promise<number> {
-	const server = await startServer({ port: 0 });
-	const { port } = server;
-	await server.stop();
-	return port;
-}
-
-interface Run {
-	code: number;
-	stdout: Uint8Array;
-	stderr: string;
-}
-
-/** Runs echo-client to completion; stdin is the given bytes (or empty, not a terminal). */
-async function run(args: string[], stdin: Uint8Array = new Uint8Array(0)): Promise<Run> {
-	const proc = Bun.spawn(["bun", bin, ...args], {
-		cwd: repoRoot,
-		stdin,
-		stdout: "pipe",
-		stderr: "pipe",
-	});
-	try {
-		const [stdout, stderr, code] = await Promise.all([
-			new Response(proc.stdout).bytes(),
-			new Response(proc.stderr).text(),
-			proc.exited,
-		]);
-		return { code, stdout, stderr };
-	} finally {
-		proc.kill();
-	}
-}
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
-const shout = definePlugin({ name: "shout", transform: (message) => message.text().toUpperCase() });
-const sink = definePlugin({ name: "sink", transform: () => NO_REPLY });
-
-/** One line on stderr, in the documented shape, and nothing that looks like a stack trace. */
-function expectOneErrorLine(stderr: string, code: string): void {
-	expect(stderr.endsWith(`(${code})\n`)).toBe(true);
-	expect(stderr.split("\n")).toHaveLength(2);
-	expect(stderr.startsWith("echo-client: ")).toBe(true);
-	expect(stderr).not.toMatch(/\n\s+at |\^/);
-}
+afterEach(stopAll);
 
 describe("one-shot (--message)", () => {
 	test("sends every --message in order, half-closes, prints the replies, exits 0", async () => {

@@ -3,8 +3,10 @@
  * --max-message-bytes, --high-water-mark, from flags and from echo.config.ts, on the real command.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { connect, type EchoClient } from "@echokit/core";
+import type { EchoClient } from "@echokit/core";
 import {
+	client,
+	decoder,
 	eventually,
 	killAll,
 	runServer,
@@ -12,19 +14,7 @@ import {
 	scratchDir,
 } from "./fixtures/server/harness.ts";
 
-const decoder = new TextDecoder();
-const clients: EchoClient[] = [];
-
-afterEach(() => {
-	for (const client of clients.splice(0)) client.close();
-	killAll();
-});
-
-async function client(port: number): Promise<EchoClient> {
-	const c = await connect({ port });
-	clients.push(c);
-	return c;
-}
+afterEach(killAll);
 
 /** Writes `text` and reads the same number of bytes back. */
 async function roundTrip(c: EchoClient, text: string): Promise<string> {

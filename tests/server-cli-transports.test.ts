@@ -6,12 +6,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type EchoClient, exchangeDatagram } from "@echokit/core";
-import { killAll, runServer, ServerProcess } from "./fixtures/server/harness.ts";
-import { makeCertificate, type TestCertificate } from "./fixtures/server/tls.ts";
+import { exchangeDatagram } from "@echokit/core";
+import { makeCertificate, type TestCertificate } from "../packages/core/test/fixtures/tls-cert.ts";
+import {
+	client,
+	decoder,
+	exchange,
+	killAll,
+	runServer,
+	ServerProcess,
+} from "./fixtures/server/harness.ts";
 
-const decoder = new TextDecoder();
-const clients: EchoClient[] = [];
 let dir: string;
 let certificate: TestCertificate;
 
@@ -21,18 +26,7 @@ beforeAll(() => {
 	certificate = makeCertificate(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => {
-	for (const client of clients.splice(0)) client.close();
-	killAll();
-});
-
-async function exchange(options: Parameters<typeof connect>[0], text: string): Promise<string> {
-	const c = await connect(options);
-	clients.push(c);
-	c.write(text);
-	await c.end();
-	return decoder.decode(await c.readAll());
-}
+afterEach(killAll);
 
 describe("TLS", () => {
 	test("--tls-cert/--tls-key: a client trusting the certificate gets its bytes back", async () => {
@@ -53,8 +47,7 @@ describe("TLS", () => {
 		const { cert, key } = certificate;
 		const server = new ServerProcess(["--port", "0", "--tls-cert", cert, "--tls-key", key]);
 		const port = await server.listening();
-		const plain = await connect({ port });
-		clients.push(plain);
+		const plain = await client(port);
 		plain.write("GET / HTTP/1.0\r\n\r\n");
 		const back = await plain.readAll().catch(() => new Uint8Array());
 		expect(decoder.decode(back)).not.toContain("GET /");

@@ -5,26 +5,19 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { connect, type EchoClient } from "@echokit/core";
 import type { TCPSocketListener } from "bun";
-import { eventually, killAll, runServer, ServerProcess } from "./fixtures/server/harness.ts";
+import {
+	client,
+	decoder,
+	eventually,
+	exchangeBytes,
+	FIXTURES,
+	killAll,
+	runServer,
+	ServerProcess,
+} from "./fixtures/server/harness.ts";
 
-const FIXTURES = "./tests/fixtures/server/plugins";
-const decoder = new TextDecoder();
-const clients: EchoClient[] = [];
-
-afterEach(() => {
-	for (const client of clients.splice(0)) client.close();
-	killAll();
-});
-
-async function exchange(port: number, payload: Uint8Array): Promise<Uint8Array> {
-	const c = await connect({ port });
-	clients.push(c);
-	c.write(payload);
-	await c.end();
-	return c.readAll();
-}
+afterEach(killAll);
 
 interface JsonLine {
 	message: string;
@@ -73,7 +66,7 @@ describe("--workers 2", () => {
 		const payloads = Array.from({ length: 40 }, () =>
 			crypto.getRandomValues(new Uint8Array(16 * 1024)),
 		);
-		const echoed = await Promise.all(payloads.map((payload) => exchange(port, payload)));
+		const echoed = await Promise.all(payloads.map((payload) => exchangeBytes(port, payload)));
 		echoed.forEach((bytes, i) => {
 			expect(Buffer.from(bytes).equals(payloads[i] as Uint8Array)).toBe(true);
 		});
@@ -119,7 +112,7 @@ describe("--workers 2", () => {
 		expect(all).toHaveLength(3);
 		const text = new TextEncoder().encode("after the crash");
 		for (let i = 0; i < 6; i++) {
-			expect(decoder.decode(await exchange(port, text))).toBe("after the crash");
+			expect(decoder.decode(await exchangeBytes(port, text))).toBe("after the crash");
 		}
 
 		server.signal("SIGTERM");
@@ -132,8 +125,7 @@ describe("--workers 2", () => {
 		const server = new ServerProcess(args);
 		const port = await server.listening();
 		const pids = parse(server.stdout).find((l) => l.pids)?.pids ?? [];
-		const c = await connect({ port });
-		clients.push(c);
+		const c = await client(port);
 		c.write("never answered");
 		await server.waitFor(/Data received: never answered/);
 		server.signal("SIGTERM");

@@ -5,10 +5,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
-import { connect, type EchoClient } from "@echokit/core";
 import type { TCPSocketListener } from "bun";
 import {
 	BIN,
+	client,
+	decoder,
+	exchange,
+	FIXTURES,
 	killAll,
 	ROOT,
 	runServer,
@@ -16,28 +19,7 @@ import {
 	scratchDir,
 } from "./fixtures/server/harness.ts";
 
-const FIXTURES = "./tests/fixtures/server/plugins";
-const decoder = new TextDecoder();
-const clients: EchoClient[] = [];
-
-afterEach(() => {
-	for (const client of clients.splice(0)) client.close();
-	killAll();
-});
-
-async function client(port: number): Promise<EchoClient> {
-	const c = await connect({ port });
-	clients.push(c);
-	return c;
-}
-
-/** Sends text, half-closes, and returns everything the server sent back. */
-async function exchange(port: number, text: string): Promise<string> {
-	const c = await client(port);
-	c.write(text);
-	await c.end();
-	return decoder.decode(await c.readAll());
-}
+afterEach(killAll);
 
 describe("start-up and the lab's transcript", () => {
 	test("prints Listening on HOST:PORT with the real port, then Connected to / Data received", async () => {
@@ -360,8 +342,7 @@ describe("signals", () => {
 		const server = new ServerProcess(["--port", "0", "--json"]);
 		const port = await server.listening();
 		// A client that stops reading after 1 KiB: the replies wait in the kernel and the server's queue.
-		const c = await connect({ port, highWaterMark: 1024 });
-		clients.push(c);
+		const c = await client({ port, highWaterMark: 1024 });
 		const payload = crypto.getRandomValues(new Uint8Array(1024 * 1024));
 		c.write(payload);
 		await server.waitUntil(

@@ -13,7 +13,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { connect, definePlugin, startServer } from "../src/index.ts";
-import { randomBytes, waitForSteady } from "./helpers.ts";
+import { randomBytes, readAllHashed, waitForSteady } from "./helpers.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -51,17 +51,12 @@ describe("backpressure", () => {
 
 			// Once the client reads again, everything flows and every byte comes back.
 			const ending = client.end();
-			const hasher = new Bun.CryptoHasher("sha256");
-			let received = 0;
-			for await (const chunk of client) {
-				hasher.update(chunk);
-				received += chunk.byteLength;
-			}
+			const received = await readAllHashed(client);
 			await ending;
 			const expected = new Bun.CryptoHasher("sha256");
 			for (let i = 0; i < TOTAL / block.byteLength; i++) expected.update(block);
-			expect(received).toBe(TOTAL);
-			expect(hasher.digest("hex")).toBe(expected.digest("hex"));
+			expect(received.bytes).toBe(TOTAL);
+			expect(received.sha256).toBe(expected.digest("hex"));
 			expect(server.stats().peakQueuedBytes).toBeLessThanOrEqual(HIGH_WATER_MARK + MAX_READ);
 		} finally {
 			await server.stop();

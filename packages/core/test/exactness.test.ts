@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, definePlugin, type EchoServer, startServer } from "../src/index.ts";
-import { randomBytes, waitFor } from "./helpers.ts";
+import { randomBytes, readAllHashed, waitFor } from "./helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -27,20 +27,15 @@ describe("exactness", () => {
 		// from us, so the partial-write / drain / pause / resume path carries the transfer.
 		await waitFor("the server to pause reading", () => server.stats().pauses >= 1);
 		await Bun.sleep(100);
-		const hasher = new Bun.CryptoHasher("sha256");
-		let received = 0;
-		for await (const chunk of client) {
-			hasher.update(chunk);
-			received += chunk.byteLength;
-		}
+		const received = await readAllHashed(client);
 		await ending;
 		const seconds = (performance.now() - started) / 1000;
 		const stats = server.stats();
 		console.log(
 			`64 MiB late reader: ${seconds.toFixed(2)} s, server peak queued ${stats.peakQueuedBytes} bytes, pauses ${stats.pauses}`,
 		);
-		expect(received).toBe(data.byteLength);
-		expect(hasher.digest("hex")).toBe(expected);
+		expect(received.bytes).toBe(data.byteLength);
+		expect(received.sha256).toBe(expected);
 	});
 
 	test("half-close: every byte comes back, then EOF and the connection closes", async () => {

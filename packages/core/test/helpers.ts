@@ -84,5 +84,21 @@ export async function readAllSlowly(
 	}
 }
 
+/**
+ * Reads `client` to the end without keeping what arrives (for transfers too large to hold
+ * twice): how many bytes came, and their sha256 in hex.
+ */
+export async function readAllHashed(
+	client: EchoClient,
+): Promise<{ bytes: number; sha256: string }> {
+	const hasher = new Bun.CryptoHasher("sha256");
+	let bytes = 0;
+	for await (const chunk of client) {
+		hasher.update(chunk);
+		bytes += chunk.byteLength;
+	}
+	return { bytes, sha256: hasher.digest("hex") };
+}
+
 export const encoder = new TextEncoder();
 export const decoder = new TextDecoder();

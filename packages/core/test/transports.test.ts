@@ -16,10 +16,12 @@ import {
 	NO_REPLY,
 	startServer,
 } from "../src/index.ts";
+import { lazyCertificate } from "./fixtures/tls-cert.ts";
 import { decoder, randomBytes, recordingLogger } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "echokit-transports-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const certificate = lazyCertificate(dir);
 
 describe("TLS", () => {
 	test("echoes 1 MiB to a client that trusts the certificate", async () => {
@@ -213,46 +215,6 @@ describe("UDP", () => {
 		}
 	});
 });
-
-let made: { cert: string; key: string } | undefined;
-
-/** A self-signed certificate for localhost / 127.0.0.1, made once per run with `openssl`. */
-function certificate(): { cert: string; key: string } {
-	if (made) return made;
-	if (!Bun.which("openssl")) {
-		throw new Error(
-			"openssl is not installed: the TLS tests need it to make a self-signed certificate (apt-get install openssl)",
-		);
-	}
-	const cert = join(dir, "cert.pem");
-	const key = join(dir, "key.pem");
-	const result = Bun.spawnSync(
-		[
-			"openssl",
-			"req",
-			"-x509",
-			"-newkey",
-			"rsa:2048",
-			"-nodes",
-			"-keyout",
-			key,
-			"-out",
-			cert,
-			"-days",
-			"1",
-			"-subj",
-			"/CN=localhost",
-			"-addext",
-			"subjectAltName=DNS:localhost,IP:127.0.0.1",
-		],
-		{ stdout: "ignore", stderr: "pipe" },
-	);
-	if (result.exitCode !== 0) {
-		throw new Error(`openssl failed to make a certificate: ${result.stderr.toString()}`);
-	}
-	made = { cert, key };
-	return made;
-}
 
 async function withTlsServer(run: (server: EchoServer) => Promise<void>): Promise<void> {
 	const { cert, key } = certificate();

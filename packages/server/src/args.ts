@@ -11,15 +11,9 @@ import {
 	InvalidValue,
 	LOG_LEVELS,
 	MAX_WORKERS,
-	toFraming,
-	toHost,
-	toLogLevel,
-	toMaxConnections,
+	SETTING_CHECKS,
+	type SettingKey,
 	toPath,
-	toPort,
-	toPositiveInteger,
-	toSeconds,
-	toWorkers,
 } from "./values.ts";
 
 /** The flags of `echo-server`, as citty defines them (shown by `--help`). */
@@ -180,27 +174,24 @@ function checkCombinations(flags: CliFlags): void {
 }
 
 function setString(flags: CliFlags, name: string, value: string, flag: string): void {
+	const key = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 	try {
-		if (name === "host") flags.host = toHost(value);
-		else if (name === "port") flags.port = toPort(value);
+		if (Object.hasOwn(SETTING_CHECKS, key)) setSetting(flags, key as SettingKey, value);
 		else if (name === "plugin") {
 			if (value === "") throw new InvalidValue("a plugin name, path or package");
 			flags.plugins = [...(flags.plugins ?? []), value];
-		} else if (name === "framing") flags.framing = toFraming(value);
-		else if (name === "max-message-bytes") flags.maxMessageBytes = toPositiveInteger(value);
-		else if (name === "max-connections") flags.maxConnections = toMaxConnections(value);
-		else if (name === "idle-timeout") flags.idleTimeout = toSeconds(value);
-		else if (name === "high-water-mark") flags.highWaterMark = toPositiveInteger(value);
-		else if (name === "tls-cert") flags.tlsCert = toPath(value);
+		} else if (name === "tls-cert") flags.tlsCert = toPath(value);
 		else if (name === "tls-key") flags.tlsKey = toPath(value);
-		else if (name === "unix") flags.unix = toPath(value);
-		else if (name === "workers") flags.workers = toWorkers(value);
-		else if (name === "log-level") flags.logLevel = toLogLevel(value);
 		else if (name === "config") flags.config = toNonEmpty(value);
 	} catch (error) {
 		if (!(error instanceof InvalidValue)) throw error;
 		throw usage(`invalid ${flag} ${JSON.stringify(value)}: ${error.message}`);
 	}
+}
+
+/** A flag that sets a setting the config file sets too, checked the same way. */
+function setSetting<K extends SettingKey>(flags: CliFlags, key: K, value: string): void {
+	flags[key] = SETTING_CHECKS[key](value) as CliFlags[K];
 }
 
 function toNonEmpty(value: string): string {

@@ -6,19 +6,7 @@ import { dirname, join, relative } from "node:path";
 import { type LoadConfigOptions, loadConfig, SUPPORTED_EXTENSIONS } from "c12";
 import { CliError, describeError } from "./errors.ts";
 import type { EchoConfig, TlsFiles } from "./types.ts";
-import {
-	InvalidValue,
-	toBoolean,
-	toFraming,
-	toHost,
-	toLogLevel,
-	toMaxConnections,
-	toPath,
-	toPort,
-	toPositiveInteger,
-	toSeconds,
-	toWorkers,
-} from "./values.ts";
+import { InvalidValue, SETTING_CHECKS, toBoolean, toPositiveInteger } from "./values.ts";
 
 /**
  * Types an `echo.config.ts`. Identity at runtime; flags given on the command line win over it.
@@ -104,21 +92,13 @@ function defaultFile(cwd: string): string | undefined {
 	);
 }
 
+/** The check of every key: those flags set too, and those only a file sets (or sets its own way). */
 const CHECKS: Record<string, (value: unknown) => unknown> = {
-	host: toHost,
-	port: toPort,
-	unix: toPath,
-	framing: toFraming,
-	maxMessageBytes: toPositiveInteger,
+	...SETTING_CHECKS,
 	maxLineBytes: toPositiveInteger,
-	maxConnections: toMaxConnections,
-	idleTimeout: toSeconds,
-	highWaterMark: toPositiveInteger,
 	tls: toTlsFiles,
 	udp: toBoolean,
-	workers: toWorkers,
 	quiet: toBoolean,
-	logLevel: toLogLevel,
 	json: toBoolean,
 	plugins: toPluginList,
 };

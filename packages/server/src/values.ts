@@ -3,7 +3,7 @@
  * returns the value or throws {@link InvalidValue}; the caller says where the value came from.
  */
 import type { Framing } from "@echokit/core";
-import type { LogLevel } from "./types.ts";
+import type { EchoConfig, LogLevel } from "./types.ts";
 
 /** A value that does not fit; `expected` completes "expected …". */
 export class InvalidValue extends Error {
@@ -100,3 +100,23 @@ function toInteger(value: unknown): number | undefined {
 	if (typeof value === "string" && /^\d{1,15}$/.test(value)) return Number(value);
 	return undefined;
 }
+
+/**
+ * The check of each setting that both a flag and an `echo.config.ts` key set, by its key; the
+ * flag is the key in kebab case (`maxConnections` is `--max-connections`). The one list both
+ * parsers read, so a setting cannot be checked one way on the command line and another in a file.
+ */
+export const SETTING_CHECKS = {
+	host: toHost,
+	port: toPort,
+	unix: toPath,
+	framing: toFraming,
+	maxMessageBytes: toPositiveInteger,
+	maxConnections: toMaxConnections,
+	idleTimeout: toSeconds,
+	highWaterMark: toPositiveInteger,
+	workers: toWorkers,
+	logLevel: toLogLevel,
+} as const satisfies { [K in keyof EchoConfig]?: (value: unknown) => EchoConfig[K] };
+
+export type SettingKey = keyof typeof SETTING_CHECKS;

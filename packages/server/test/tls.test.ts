@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeCertificate, type TestCertificate } from "../../../tests/fixtures/server/tls.ts";
+import { makeCertificate, type TestCertificate } from "../../core/test/fixtures/tls-cert.ts";
 import { CliError } from "../src/errors.ts";
 import { createLogger } from "../src/logger.ts";
 import { readTls } from "../src/tls.ts";
