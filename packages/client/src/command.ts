@@ -8,6 +8,7 @@ import { connect, type EchoClient } from "@echokit/core";
 import { defineCommand, renderUsage, runCommand } from "citty";
 import packageJson from "../package.json" with { type: "json" };
 import { type ClientArgs, clientArgs, resolveArgs, type ScannedArgs, scanArgs } from "./args.ts";
+import { benchMain } from "./bench/index.ts";
 import { CliError, formatError, toCliError } from "./errors.ts";
 import { interactiveMode } from "./interactive.ts";
 import { oneShotMode } from "./one-shot.ts";
@@ -34,6 +35,8 @@ export const command = defineCommand({
  * process.exit(await main(["--port", "9000", "--message", "hi"]));
  */
 export async function main(rawArgs: string[]): Promise<number> {
+	// `echo-client bench …`: the load generator, with flags of its own.
+	if (rawArgs[0] === "bench") return benchMain(rawArgs.slice(1));
 	try {
 		const scanned = scanArgs(rawArgs);
 		if (scanned.help) {

@@ -23,13 +23,14 @@ export class Connection implements ConnectionInfo {
 	readonly out = new OutboundQueue();
 	/** The idle clock's tick when bytes last moved; see `Server`'s idle sweep. */
 	lastActive: number;
-	private readonly pipeline: Pipeline;
+	/** `null` without plugins: plain echo keeps no plugin state per connection. */
+	private readonly pipeline: Pipeline | null;
 	private readonly lines: LineBuffer | null;
 	/** Chunks that arrived while an async transform was running, in order. */
-	private inbox: Uint8Array[] = [];
+	private inbox: Uint8Array[] = NONE;
 	private inboxBytes = 0;
 	/** Replies produced from one chunk, written with one syscall. */
-	private batch: Uint8Array[] = [];
+	private batch: Uint8Array[] = NONE;
 	private busy = false;
 	private paused = false;
 	/** No more input will be processed: FIN, server stop or failure. */
@@ -53,13 +54,13 @@ export class Connection implements ConnectionInfo {
 		this.remotePort = socket.remotePort ?? 0;
 		this.lastActive = settings.clock.tick;
 		this.lines = settings.framing === "lines" ? new LineBuffer(settings.maxLineBytes) : null;
-		this.pipeline = new Pipeline(settings, this);
+		this.pipeline = settings.plugins.length > 0 ? new Pipeline(settings, this) : null;
 	}
 
 	/** Runs every plugin's `open` hook; a throw closes this connection only. */
 	open(): void {
 		try {
-			this.pipeline.open();
+			this.pipeline?.open();
 		} catch (error) {
 			this.fail(error);
 		}
@@ -70,6 +71,7 @@ export class Connection implements ConnectionInfo {
 		this.lastActive = this.settings.clock.tick;
 		if (this.inputDone) return;
 		if (this.busy) {
+			if (this.inbox === NONE) this.inbox = [];
 			this.inbox.push(chunk);
 			this.inboxBytes += chunk.byteLength;
 		} else if (this.settings.transforms.length === 0) {
@@ -118,8 +120,8 @@ export class Connection implements ConnectionInfo {
 		const stats = this.settings.stats;
 		if (this.out.peak > stats.peakQueuedBytes) stats.peakQueuedBytes = this.out.peak;
 		this.out.clear();
-		this.inbox.length = 0;
-		this.pipeline.close();
+		this.inbox = NONE;
+		this.pipeline?.close();
 	}
 
 	/**
@@ -182,7 +184,7 @@ export class Connection implements ConnectionInfo {
 	private deliver(message: Uint8Array, newline: boolean, chunk: Uint8Array, rest: number): boolean {
 		let outcome: Outcome | Promise<Outcome>;
 		try {
-			outcome = this.pipeline.run(message);
+			outcome = (this.pipeline as Pipeline).run(message);
 		} catch (error) {
 			this.fail(error);
 			return false;
@@ -194,12 +196,13 @@ export class Connection implements ConnectionInfo {
 		// Async: park the rest of this chunk at the head of the inbox, in order.
 		this.busy = true;
 		if (rest < chunk.byteLength) {
+			if (this.inbox === NONE) this.inbox = [];
 			this.inbox.unshift(chunk.subarray(rest));
 			this.inboxBytes += chunk.byteLength - rest;
 		}
 		outcome.then(
 			(settled) => this.settled(settled, newline),
-			(error: unknown) => this.fail(this.pipeline.asFailure(error)),
+			(error: unknown) => this.fail((this.pipeline as Pipeline).asFailure(error)),
 		);
 		return false;
 	}
@@ -222,6 +225,7 @@ export class Connection implements ConnectionInfo {
 
 	private reply(outcome: Outcome, newline: boolean): void {
 		if (isNoReply(outcome)) return;
+		if (this.batch === NONE) this.batch = [];
 		if (outcome.byteLength > 0) this.batch.push(outcome);
 		if (newline) this.batch.push(NEWLINE);
 	}
@@ -299,7 +303,7 @@ export class Connection implements ConnectionInfo {
 
 	private stopInput(): void {
 		this.inputDone = true;
-		this.inbox.length = 0;
+		this.inbox = NONE;
 		this.inboxBytes = 0;
 		this.lines?.take();
 		if (!this.paused) {
@@ -313,4 +317,6 @@ export class Connection implements ConnectionInfo {
 }
 
 const NEWLINE_BYTE = 0x0a;
+/** Stands in for `inbox` and `batch` until a connection needs its own: never pushed to. */
+const NONE: Uint8Array[] = [];
 const NEWLINE = new Uint8Array([NEWLINE_BYTE]);

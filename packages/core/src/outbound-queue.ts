@@ -13,7 +13,8 @@ export class OutboundQueue {
 	bytes = 0;
 	/** The most bytes that ever waited at once. */
 	peak = 0;
-	private chunks: Uint8Array[] = [];
+	/** Allocated at the first partial write: most connections never need it. */
+	private chunks: Uint8Array[] | null = null;
 	private head = 0;
 
 	get isEmpty(): boolean {
@@ -41,30 +42,33 @@ export class OutboundQueue {
 	 * @returns false when the socket is closed.
 	 */
 	flush(socket: Writable): boolean {
-		while (this.head < this.chunks.length) {
-			const chunk = this.chunks[this.head] as Uint8Array;
+		const chunks = this.chunks;
+		if (chunks === null) return true;
+		while (this.head < chunks.length) {
+			const chunk = chunks[this.head] as Uint8Array;
 			const written = socket.write(chunk);
 			if (written < 0) return false;
 			this.bytes -= Math.max(0, written);
 			if (written < chunk.byteLength) {
-				this.chunks[this.head] = chunk.subarray(written);
+				chunks[this.head] = chunk.subarray(written);
 				return true;
 			}
 			this.head++;
 		}
-		this.chunks.length = 0;
+		chunks.length = 0;
 		this.head = 0;
 		return true;
 	}
 
 	/** Forgets everything queued (the peer is gone). */
 	clear(): void {
-		this.chunks.length = 0;
+		this.chunks = null;
 		this.head = 0;
 		this.bytes = 0;
 	}
 
 	private enqueue(data: Uint8Array): void {
+		this.chunks ??= [];
 		this.chunks.push(data);
 		this.bytes += data.byteLength;
 		if (this.bytes > this.peak) this.peak = this.bytes;

@@ -3,7 +3,8 @@ import { definePlugin, type Plugin } from "@echokit/core";
 
 /** Per-connection state: a UTF-8 decoder that carries a character split across two reads. */
 interface UppercaseState {
-	decoder: TextDecoder;
+	/** Created at the first message that is not plain ASCII: most connections never need one. */
+	decoder: TextDecoder | null;
 	/** The decoder may hold the start of a character (the last byte it saw was not ASCII). */
 	pending: boolean;
 }
@@ -28,14 +29,15 @@ interface UppercaseState {
 export function uppercase(): Plugin<UppercaseState> {
 	return definePlugin<UppercaseState>({
 		name: "uppercase",
-		// ignoreBOM keeps a leading U+FEFF in the reply instead of silently eating it.
-		open: () => ({ decoder: new TextDecoder("utf-8", { ignoreBOM: true }), pending: false }),
+		open: () => ({ decoder: null, pending: false }),
 		transform({ bytes }, { state }) {
 			// Measured on Bun 1.4.5: a byte loop beats decode + toUpperCase + encode up to a few
 			// hundred bytes (~6x at 16 B), and loses beyond (~2x slower at 64 KiB).
 			if (!state.pending && bytes.byteLength <= ASCII_FAST_PATH_MAX && isAscii(bytes)) {
 				return upperAscii(bytes);
 			}
+			// ignoreBOM keeps a leading U+FEFF in the reply instead of silently eating it.
+			state.decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
 			const text = state.decoder.decode(bytes, { stream: true });
 			if (bytes.byteLength > 0) state.pending = (bytes[bytes.byteLength - 1] as number) >= 0x80;
 			// "" means only part of a character has arrived: reply with nothing yet, never the raw bytes.

@@ -1,0 +1,178 @@
+/**
+ * The command line of `echo-client bench`: strict parsing (unknown flags, repeated flags, stray
+ * arguments and loose numbers like `1e3`, `0x40` or `64k` are usage errors), and the flag
+ * definitions in citty's shape for `--help`.
+ * @module
+ */
+import type { ArgsDef } from "citty";
+import { resolveBenchOptions, usage } from "./options.ts";
+import type { BenchOptions } from "./types.ts";
+
+/** The flags of `echo-client bench`, as citty takes them (all strings: citty has no numbers). */
+export const benchArgs = {
+	host: {
+		type: "string",
+		default: "127.0.0.1",
+		valueHint: "address",
+		description: "Server address",
+	},
+	port: { type: "string", default: "8888", valueHint: "1-65535", description: "Server port" },
+	connections: {
+		type: "string",
+		default: "1",
+		valueHint: "n",
+		description: "Connections (churn: loops)",
+	},
+	size: { type: "string", default: "64", valueHint: "bytes", description: "Bytes per message" },
+	pipeline: { type: "string", default: "1", description: "Messages in flight per connection" },
+	duration: { type: "string", default: "5", valueHint: "seconds", description: "Measured time" },
+	warmup: {
+		type: "string",
+		default: "1",
+		valueHint: "seconds",
+		description: "Load before measuring, not counted",
+	},
+	rate: {
+		type: "string",
+		valueHint: "msg/s",
+		description:
+			"Open loop: total messages per second on a fixed clock; latency from the scheduled time",
+	},
+	mode: {
+		type: "string",
+		default: "rr",
+		valueHint: "rr|churn",
+		description: "rr: request/response; churn: connect, echo one message, close, repeat",
+	},
+	payload: {
+		type: "string",
+		default: "binary",
+		valueHint: "binary|ascii",
+		description: "binary: every byte value; ascii: printable ASCII",
+	},
+	expect: {
+		type: "string",
+		default: "echo",
+		valueHint: "echo|uppercase",
+		description: "What must come back: the same bytes, or a-z uppercased (with --payload ascii)",
+	},
+	close: {
+		type: "string",
+		default: "fin",
+		valueHint: "fin|reset",
+		description: "churn: close gracefully, or with a RST (no TIME_WAIT pile-up on the client)",
+	},
+	timeout: { type: "string", default: "10", valueHint: "seconds", description: "Connect timeout" },
+	json: { type: "boolean", description: "Print one JSON object instead of the table" },
+} as const satisfies ArgsDef;
+
+/** Parsed `echo-client bench` arguments: options for {@link runBench}, plus output choices. */
+export interface BenchArgs extends BenchOptions {
+	/** Print the report as one JSON object. */
+	json: boolean;
+	/** `--help` / `-h` was given: print usage, run nothing. */
+	help: boolean;
+}
+
+type Flag = keyof typeof benchArgs;
+
+/**
+ * Parses `echo-client bench` arguments (after `bench`), `--flag value` or `--flag=value`.
+ * Throws a `CliError` with code `E_USAGE` on anything it does not understand.
+ * @example
+ * const args = parseBenchArgs(["--port", "9000", "--connections", "50", "--pipeline=4", "--json"]);
+ * const report = await runBench(args);
+ */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+	// `--help` wins over any mistake next to it.
+	if (argv.some((arg) => arg === "--help" || arg === "-h")) return { json: false, help: true };
+	const values = new Map<Flag, string>();
+	let json = false;
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i] as string;
+		if (!arg.startsWith("--")) throw usage(`unexpected argument ${JSON.stringify(arg)}`);
+		const equals = arg.indexOf("=");
+		const name = arg.slice(2, equals === -1 ? undefined : equals);
+		if (!Object.hasOwn(benchArgs, name)) throw usage(`unknown option --${name}`);
+		const flag = name as Flag;
+		if (flag === "json") {
+			if (equals !== -1) throw usage("--json takes no value");
+			json = true;
+			continue;
+		}
+		const value = equals === -1 ? argv[++i] : arg.slice(equals + 1);
+		if (value === undefined) throw usage(`--${flag} needs a value`);
+		if (values.has(flag)) throw usage(`--${flag} given twice`);
+		values.set(flag, value);
+	}
+	const options: BenchArgs = { json, help: false };
+	for (const [flag, text] of values) assign(options, flag, text);
+	resolveBenchOptions(options);
+	return options;
+}
+
+function assign(options: BenchArgs, flag: Flag, text: string): void {
+	switch (flag) {
+		case "host":
+			options.host = text;
+			break;
+		case "port":
+			options.port = integer(flag, text);
+			break;
+		case "connections":
+			options.connections = integer(flag, text);
+			break;
+		case "size":
+			options.size = integer(flag, text);
+			break;
+		case "pipeline":
+			options.pipeline = integer(flag, text);
+			break;
+		case "duration":
+			options.durationSec = decimal(flag, text);
+			break;
+		case "warmup":
+			options.warmupSec = decimal(flag, text);
+			break;
+		case "rate":
+			options.rate = decimal(flag, text);
+			break;
+		case "timeout":
+			options.connectTimeoutMs = Math.round(decimal(flag, text) * 1000);
+			break;
+		case "mode":
+			if (text !== "rr" && text !== "churn") throw invalid(flag, text, "rr or churn");
+			options.mode = text;
+			break;
+		case "payload":
+			if (text !== "binary" && text !== "ascii") throw invalid(flag, text, "binary or ascii");
+			options.payload = text;
+			break;
+		case "expect":
+			if (text !== "echo" && text !== "uppercase") throw invalid(flag, text, "echo or uppercase");
+			options.expect = text;
+			break;
+		case "close":
+			if (text !== "fin" && text !== "reset") throw invalid(flag, text, "fin or reset");
+			options.close = text;
+			break;
+		case "json":
+			break;
+	}
+}
+
+/** Decimal digits only. */
+function integer(flag: Flag, text: string): number {
+	if (!/^\d{1,15}$/.test(text)) throw invalid(flag, text, "a whole number (digits only)");
+	return Number(text);
+}
+
+/** Digits with an optional fraction: `5`, `0.5`. */
+function decimal(flag: Flag, text: string): number {
+	if (!/^\d{1,15}(\.\d{1,15})?$/.test(text)) throw invalid(flag, text, "a number like 5 or 0.5");
+	return Number(text);
+}
+
+function invalid(flag: Flag, text: string, expected: string) {
+	return usage(`invalid --${flag} ${JSON.stringify(text)}: expected ${expected}`);
+}

@@ -1,0 +1,67 @@
+/**
+ * {@link benchMain}: the whole `echo-client bench` command behind one call — parse, run with a
+ * live line on a terminal, print the table or one JSON object, and map the outcome to an exit
+ * code. Used by `cli.ts` (a bare entry for scripts such as bench/run.ts).
+ * @module
+ */
+import { formatError, toCliError } from "../errors.ts";
+import { benchArgs, parseBenchArgs } from "./args.ts";
+import { createProgressLine } from "./progress.ts";
+import { formatReport } from "./report.ts";
+import { runBench } from "./run.ts";
+
+/**
+ * Runs `echo-client bench` with these arguments (those after `bench`) and resolves to the exit
+ * code: 0, or 1 when any message came back wrong or a connection failed (the report is still
+ * printed), or the client's usage/connect codes. Errors go to stderr as one line.
+ * @example
+ * process.exit(await benchMain(["--port", "9000", "--duration", "3", "--json"]));
+ */
+export async function benchMain(argv: readonly string[]): Promise<number> {
+	try {
+		const args = parseBenchArgs(argv);
+		if (args.help) {
+			console.log(benchUsage());
+			return 0;
+		}
+		const line = createProgressLine({ json: args.json });
+		let report: Awaited<ReturnType<typeof runBench>>;
+		try {
+			report = await runBench({ ...args, onProgress: line?.update });
+		} finally {
+			line?.done();
+		}
+		console.log(args.json ? JSON.stringify(report) : formatReport(report));
+		if (report.mismatches > 0 || report.errors > 0) {
+			process.stderr.write(
+				`echo-client: ${report.mismatches} mismatched messages, ${report.errors} connection errors\n`,
+			);
+			return 1;
+		}
+		return 0;
+	} catch (error) {
+		const cliError = toCliError(error);
+		process.stderr.write(`${formatError(cliError)}\n`);
+		return cliError.exitCode;
+	}
+}
+
+/**
+ * Plain usage text of `echo-client bench`, from {@link benchArgs}.
+ * @example
+ * console.log(benchUsage());
+ */
+export function benchUsage(): string {
+	const rows = Object.entries(benchArgs).map(([name, def]) => {
+		const hint = "valueHint" in def ? `=<${def.valueHint}>` : def.type === "string" ? "=<n>" : "";
+		const fallback = "default" in def ? ` (default ${def.default})` : "";
+		return `  --${`${name}${hint}`.padEnd(24)} ${def.description}${fallback}`;
+	});
+	return [
+		"Load-test an echo server: request/response over TCP, every byte checked, latency percentiles.",
+		"",
+		"Usage: echo-client bench [--host H] [--port P] [--connections N] [--size B] [--pipeline K] ...",
+		"",
+		...rows,
+	].join("\n");
+}

@@ -1,0 +1,195 @@
+/**
+ * Request/response load on raw TCP: each connection keeps `pipeline` messages in flight (closed
+ * loop) or sends on a fixed clock (open loop, `rate`), counts returned bytes, and checks them.
+ *
+ * Echo is a byte stream, so a message is complete when its `size` bytes are back, however the
+ * reads cut them. Sending is a counter over the connection's pattern stream (see pattern.ts):
+ * `pump` writes stream bytes up to `issued * size` and stops when the kernel stops taking
+ * them; `drain` resumes. Nothing is queued or copied, so backpressure costs no memory.
+ * @module
+ */
+import type { Socket, SocketHandler } from "bun";
+import { type Pattern, streamBase } from "./pattern.ts";
+import type { BenchStats } from "./stats.ts";
+
+/** What every connection of one run shares. */
+export interface RrSettings {
+	readonly size: number;
+	readonly pipeline: number;
+	/** Open loop: milliseconds between one connection's sends; 0 for a closed loop. */
+	readonly intervalMs: number;
+	readonly pattern: Pattern;
+	readonly stats: BenchStats;
+}
+
+/** One bench connection's state; it is the Bun socket's `data`. */
+export class RrConnection {
+	/** Resolves when the socket is closed. */
+	readonly closed: Promise<void>;
+	private socket: Socket<RrConnection> | null = null;
+	private readonly base: number;
+	/** Closed loop: when each in-flight message was sent, by message index mod pipeline. */
+	private readonly sendTimes: Float64Array;
+	/** Open loop: when message 0 was scheduled. */
+	private startMs = 0;
+	/** Messages asked for so far (sent, or waiting for the kernel). */
+	private issued = 0;
+	/** Stream bytes the kernel took. */
+	private sent = 0;
+	/** Stream bytes that came back. */
+	private received = 0;
+	/** Messages whose bytes all came back. */
+	private completed = 0;
+	/** The last message counted as mismatched, so one message counts once. */
+	private lastBad = -1;
+	private blocked = false;
+	private stopped = false;
+	private failed = false;
+	private resolveClosed!: () => void;
+
+	constructor(
+		index: number,
+		private readonly settings: RrSettings,
+	) {
+		this.base = streamBase(index);
+		this.sendTimes = new Float64Array(settings.intervalMs > 0 ? 0 : settings.pipeline);
+		this.closed = new Promise((resolve) => {
+			this.resolveClosed = resolve;
+		});
+	}
+
+	/** Starts the load on a connected socket. */
+	start(socket: Socket<RrConnection>, now: number): void {
+		this.socket = socket;
+		if (this.settings.intervalMs > 0) {
+			this.startMs = now;
+			this.tick(now);
+			return;
+		}
+		this.sendTimes.fill(now);
+		this.issued = this.settings.pipeline;
+		this.pump();
+	}
+
+	/** Open loop: issues every message scheduled at or before `now`. */
+	tick(now: number): void {
+		if (this.stopped || this.socket === null) return;
+		const due = Math.floor((now - this.startMs) / this.settings.intervalMs) + 1;
+		if (due > this.issued) {
+			this.issued = due;
+			this.pump();
+		}
+	}
+
+	/** Stops sending and closes politely; the socket is cut if it does not close in `graceMs`. */
+	async stop(graceMs: number): Promise<void> {
+		this.stopped = true;
+		const socket = this.socket;
+		if (socket === null) return;
+		socket.end();
+		const timer = setTimeout(() => socket.terminate(), graceMs);
+		await this.closed;
+		clearTimeout(timer);
+	}
+
+	/** Bun `data`. */
+	onData(chunk: Uint8Array): void {
+		if (this.stopped) return;
+		const now = performance.now();
+		const { size, pattern, stats, pipeline, intervalMs } = this.settings;
+		const length = chunk.byteLength;
+		if (this.received + length > this.sent) {
+			// More bytes than were sent: not an echo.
+			this.fail();
+			return;
+		}
+		if (!pattern.matches(this.base, this.received, chunk, 0, length)) this.countMismatches(chunk);
+		this.received += length;
+		const done = Math.floor(this.received / size);
+		if (intervalMs > 0) {
+			for (; this.completed < done; this.completed++) {
+				stats.complete(now - (this.startMs + this.completed * intervalMs));
+			}
+			return;
+		}
+		const times = this.sendTimes;
+		for (; this.completed < done; this.completed++) {
+			const slot = this.completed % pipeline;
+			stats.complete(now - (times[slot] as number));
+			// The slot now belongs to message `completed + pipeline`, sent below.
+			times[slot] = now;
+		}
+		if (this.completed + pipeline > this.issued) {
+			this.issued = this.completed + pipeline;
+			this.pump();
+		}
+	}
+
+	/** Bun `drain`. */
+	onDrain(): void {
+		this.blocked = false;
+		this.pump();
+	}
+
+	/** Bun `end`: the server closed its side while we were still sending. */
+	onEnd(): void {
+		if (!this.stopped) this.fail();
+		else this.socket?.end();
+	}
+
+	/** Bun `close` (also after `error`). */
+	onClose(): void {
+		if (!this.stopped) this.fail();
+		this.resolveClosed();
+	}
+
+	/** Bun `error`. */
+	onError(): void {
+		this.fail();
+	}
+
+	private pump(): void {
+		const socket = this.socket;
+		if (this.blocked || this.stopped || socket === null) return;
+		const target = this.issued * this.settings.size;
+		if (this.sent >= target) return;
+		const written = this.settings.pattern.write(socket, this.base, this.sent, target);
+		if (written < 0) return;
+		this.sent += written;
+		this.blocked = this.sent < target;
+	}
+
+	/** Finds which messages in `chunk` differ from what was sent; counts each once. */
+	private countMismatches(chunk: Uint8Array): void {
+		const { size, pattern, stats } = this.settings;
+		let position = this.received;
+		let start = 0;
+		while (start < chunk.byteLength) {
+			const message = Math.floor(position / size);
+			const end = Math.min(chunk.byteLength, start + (message + 1) * size - position);
+			if (message !== this.lastBad && !pattern.matches(this.base, position, chunk, start, end)) {
+				this.lastBad = message;
+				stats.mismatches++;
+			}
+			position += end - start;
+			start = end;
+		}
+	}
+
+	private fail(): void {
+		if (this.failed || this.stopped) return;
+		this.failed = true;
+		this.stopped = true;
+		this.settings.stats.errors++;
+		this.socket?.terminate();
+	}
+}
+
+/** Bun socket handlers shared by every {@link RrConnection}. */
+export const rrHandlers: SocketHandler<RrConnection> = {
+	data: (socket, chunk) => socket.data.onData(chunk),
+	drain: (socket) => socket.data.onDrain(),
+	end: (socket) => socket.data.onEnd(),
+	close: (socket) => socket.data.onClose(),
+	error: (socket) => socket.data.onError(),
+};

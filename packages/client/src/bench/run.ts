@@ -1,0 +1,204 @@
+/**
+ * {@link runBench}: connect, warm up, measure, stop, report.
+ * @module
+ */
+import type { Socket } from "bun";
+import { CliError } from "../errors.ts";
+import { ChurnLoad } from "./churn.ts";
+import { type ResolvedBenchOptions, resolveBenchOptions } from "./options.ts";
+import { Pattern } from "./pattern.ts";
+import { buildReport } from "./report.ts";
+import { RrConnection, rrHandlers } from "./rr.ts";
+import { BenchStats } from "./stats.ts";
+import type { BenchOptions, BenchReport } from "./types.ts";
+
+/** How long connections get to close politely after the window before they are cut. */
+const GRACE_MS = 2000;
+/** Connects in flight at once while opening many connections (the listen backlog is finite). */
+const CONNECT_CONCURRENCY = 256;
+
+/**
+ * Runs a load test against an echo server and resolves to its report. Every returned byte is
+ * checked against what was sent; latency is recorded per message in an HDR histogram.
+ * Rejects with a `CliError`: `E_USAGE` for bad options, `E_CONNECT` when no connection opens.
+ * @example
+ * import { runBench, formatReport } from "@echokit/client/src/bench/index.ts";
+ * const report = await runBench({ port: 9000, connections: 50, pipeline: 4, durationSec: 3 });
+ * console.log(formatReport(report));
+ */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+	const resolved = resolveBenchOptions(options);
+	const stats = new BenchStats();
+	const pattern = new Pattern(resolved.payload, resolved.expect);
+	const load =
+		resolved.mode === "churn"
+			? await startChurn(resolved, pattern, stats)
+			: await startRr(resolved, pattern, stats);
+	const progress = options.onProgress && startProgressTimer(resolved, stats, options.onProgress);
+	try {
+		if (resolved.warmupSec > 0) await Bun.sleep(resolved.warmupSec * 1000);
+		stats.startMeasuring();
+		options.onPhase?.("measure");
+		progress?.phaseStarted();
+		const started = performance.now();
+		await Bun.sleep(resolved.durationSec * 1000);
+		const durationSec = (performance.now() - started) / 1000;
+		stats.stopMeasuring();
+		options.onPhase?.("done");
+		return buildReport(resolved, stats, durationSec);
+	} finally {
+		progress?.stop();
+		await load.stop(GRACE_MS);
+	}
+}
+
+interface Load {
+	stop(graceMs: number): Promise<void>;
+}
+
+async function startRr(
+	options: ResolvedBenchOptions,
+	pattern: Pattern,
+	stats: BenchStats,
+): Promise<Load> {
+	const intervalMs = options.rate === null ? 0 : (options.connections * 1000) / options.rate;
+	const settings = { size: options.size, pipeline: options.pipeline, intervalMs, pattern, stats };
+	const connections: RrConnection[] = [];
+	const sockets: Socket<RrConnection>[] = [];
+	let lastError: unknown = null;
+	await forEachLimited(options.connections, CONNECT_CONCURRENCY, async (index) => {
+		const connection = new RrConnection(index, settings);
+		try {
+			const socket = await withTimeout(
+				Bun.connect<RrConnection>({
+					hostname: options.host,
+					port: options.port,
+					data: connection,
+					socket: rrHandlers,
+				}),
+				options.connectTimeoutMs,
+			);
+			connections.push(connection);
+			sockets.push(socket);
+		} catch (error) {
+			lastError = error;
+			stats.errors++;
+		}
+	});
+	if (connections.length === 0) throw connectError(options, lastError);
+	// Start every connection at once, so the window sees the same load from its first moment.
+	const now = performance.now();
+	connections.forEach((connection, i) => {
+		connection.start(sockets[i] as Socket<RrConnection>, now);
+	});
+	const ticker =
+		intervalMs > 0
+			? setInterval(() => {
+					const tick = performance.now();
+					for (const connection of connections) connection.tick(tick);
+				}, 1)
+			: undefined;
+	return {
+		async stop(graceMs) {
+			clearInterval(ticker);
+			await Promise.all(connections.map((connection) => connection.stop(graceMs)));
+		},
+	};
+}
+
+async function startChurn(
+	options: ResolvedBenchOptions,
+	pattern: Pattern,
+	stats: BenchStats,
+): Promise<Load> {
+	// Fail fast, like rr, when nothing listens.
+	try {
+		const probe = await withTimeout(
+			Bun.connect({ hostname: options.host, port: options.port, socket: { data() {} } }),
+			options.connectTimeoutMs,
+		);
+		probe.end();
+	} catch (error) {
+		throw connectError(options, error);
+	}
+	const load = new ChurnLoad({
+		hostname: options.host,
+		port: options.port,
+		size: options.size,
+		close: options.close,
+		pattern,
+		stats,
+	});
+	load.start(options.connections);
+	return load;
+}
+
+/** Reports progress once a second. */
+function startProgressTimer(
+	options: ResolvedBenchOptions,
+	stats: BenchStats,
+	report: NonNullable<BenchOptions["onProgress"]>,
+) {
+	let phaseStart = performance.now();
+	let last = { at: phaseStart, messages: 0 };
+	const timer = setInterval(() => {
+		const now = performance.now();
+		const measuring = stats.phase === "measure";
+		report({
+			phase: measuring ? "measure" : "warmup",
+			elapsedSec: (now - phaseStart) / 1000,
+			phaseSec: measuring ? options.durationSec : options.warmupSec,
+			messagesPerSec: ((stats.messages - last.messages) * 1000) / (now - last.at),
+			messages: stats.messages,
+			errors: stats.errors,
+			mismatches: stats.mismatches,
+		});
+		last = { at: now, messages: stats.messages };
+	}, 1000);
+	return {
+		phaseStarted() {
+			phaseStart = performance.now();
+			last = { at: phaseStart, messages: 0 };
+		},
+		stop: () => clearInterval(timer),
+	};
+}
+
+function connectError(options: ResolvedBenchOptions, error: unknown): CliError {
+	const code = (error as { code?: string } | null)?.code;
+	const reason =
+		code === "ECONNREFUSED"
+			? "connection refused"
+			: (code ?? (error instanceof Error ? error.message : String(error)));
+	return new CliError("E_CONNECT", `cannot connect to ${options.host}:${options.port}: ${reason}`, {
+		cause: error,
+	});
+}
+
+/** Runs `task(0..count-1)` with at most `limit` running at once. */
+async function forEachLimited(
+	count: number,
+	limit: number,
+	task: (index: number) => Promise<void>,
+): Promise<void> {
+	let next = 0;
+	const worker = async () => {
+		while (next < count) await task(next++);
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+}
+
+/** Rejects with `ETIMEDOUT` after `ms`; a socket that connects later is closed at once. */
+function withTimeout<T extends { terminate(): void }>(promise: Promise<T>, ms: number): Promise<T> {
+	let timer: Timer | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => {
+			promise.then(
+				(socket) => socket.terminate(),
+				() => {},
+			);
+			reject(Object.assign(new Error(`timed out after ${ms} ms`), { code: "ETIMEDOUT" }));
+		}, ms);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
