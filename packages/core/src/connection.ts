@@ -18,7 +18,6 @@ import type { ConnectionInfo, Framing } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
-	readonly remoteAddress: string;
 	readonly remotePort: number;
 	readonly out = new OutboundQueue();
 	/** The idle clock's tick when bytes last moved; see `Server`'s idle sweep. */
@@ -49,8 +48,7 @@ export class Connection implements ConnectionInfo {
 		private readonly settings: ConnectionSettings,
 	) {
 		this.id = settings.nextId();
-		// Bun gives no address for a Unix socket client.
-		this.remoteAddress = socket.remoteAddress ?? "";
+		// Bun gives no port for a Unix socket client, nor for any socket after close.
 		this.remotePort = socket.remotePort ?? 0;
 		this.lastActive = settings.clock.tick;
 		this.lines = settings.framing === "lines" ? new LineBuffer(settings.maxLineBytes) : null;
@@ -136,6 +134,14 @@ export class Connection implements ConnectionInfo {
 		this.inputDone = this.closing = true;
 		if (gentle) this.socket.end();
 		else this.socket.terminate();
+	}
+
+	/**
+	 * Read from the socket when asked (logs, plugins) rather than kept: a string per idle
+	 * connection. Bun still answers it after close; empty for a Unix socket client.
+	 */
+	get remoteAddress(): string {
+		return this.socket.remoteAddress ?? "";
 	}
 
 	get framing(): Framing {
