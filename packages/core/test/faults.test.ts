@@ -209,6 +209,11 @@ describe("running out of file descriptors (EMFILE)", () => {
 			expect(servedAtLimit).toBeLessThan(100);
 			expect(atLimit.connections).toBe(servedAtLimit);
 			expect(child.exitCode).toBeNull();
+			// It said why: maxConnections was capped below the fd limit at start, and each
+			// connection over it was turned away with a warning (not a silent busy loop).
+			const warnings = child.logs.filter((line) => line.log === "warn");
+			expect(warnings.some((line) => line.message.includes("open-file limit (64)"))).toBe(true);
+			expect(warnings.some((line) => line.message.includes("(maxConnections)"))).toBe(true);
 
 			// Free the descriptors: the waiting connections are then accepted or dropped, none hangs.
 			clients.forEach((client, i) => {
