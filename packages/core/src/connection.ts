@@ -80,7 +80,10 @@ export class Connection implements ConnectionInfo {
 				this.lineTooLong();
 				return;
 			}
-			if (!this.out.send(this.socket, chunk)) return;
+			if (!this.out.send(this.socket, chunk)) {
+				this.lost();
+				return;
+			}
 		} else {
 			this.process(chunk);
 		}
@@ -90,7 +93,10 @@ export class Connection implements ConnectionInfo {
 	/** Bun `drain`: the kernel takes bytes again. */
 	onDrain(): void {
 		this.lastActive = this.settings.clock.tick;
-		if (!this.out.flush(this.socket)) return;
+		if (!this.out.flush(this.socket)) {
+			this.lost();
+			return;
+		}
 		if (this.closing && this.out.isEmpty) this.endFlushed();
 		else this.applyBackpressure();
 	}
@@ -241,7 +247,7 @@ export class Connection implements ConnectionInfo {
 		if (batch.length === 0) return;
 		const bytes = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch);
 		batch.length = 0;
-		this.out.send(this.socket, bytes);
+		if (!this.out.send(this.socket, bytes)) this.lost();
 	}
 
 	private endInput(): void {
@@ -275,6 +281,15 @@ export class Connection implements ConnectionInfo {
 		this.socket.shutdown();
 		this.paused = false;
 		this.socket.resume();
+	}
+
+	/**
+	 * A write failed: the peer is gone (reset). Close now rather than wait for Bun to notice —
+	 * a connection paused for backpressure reads nothing, so it might never see the reset.
+	 */
+	private lost(): void {
+		this.inputDone = this.closing = true;
+		this.socket.terminate();
 	}
 
 	/** Pauses reading while replies pile up (the client is not reading), resumes once they drain. */
