@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { definePlugin, type EchoServer, type Plugin, startServer } from "@echokit/core";
 import {
 	type BenchProgress,
+	type BenchReport,
 	createProgressLine,
 	formatReport,
 	parseBenchArgs,
@@ -48,9 +49,7 @@ describe("runBench against an in-process server", () => {
 	test("a 1-second run completes messages and finds no mismatch", async () => {
 		const port = await serve();
 		const report = await runBench({ port, durationSec: 1, warmupSec: 0 });
-		expect(report.messages).toBeGreaterThan(0);
-		expect(report.mismatches).toBe(0);
-		expect(report.errors).toBe(0);
+		expectClean(report);
 		expect(report.messagesPerSec).toBeGreaterThan(0);
 		expect(report.latencyUs.p50).toBeGreaterThan(0);
 		expect(report.latencyUs.p50).toBeLessThanOrEqual(report.latencyUs.p99);
@@ -84,9 +83,7 @@ describe("runBench against an in-process server", () => {
 			durationSec: 0.5,
 			warmupSec: 0.2,
 		});
-		expect(report.messages).toBeGreaterThan(0);
-		expect(report.mismatches).toBe(0);
-		expect(report.errors).toBe(0);
+		expectClean(report);
 	});
 
 	test("a server that flips a byte is caught", async () => {
@@ -132,9 +129,7 @@ describe("runBench against an in-process server", () => {
 			warmupSec: 0,
 		});
 		expect(report.rate).toBe(2000);
-		expect(report.messages).toBeGreaterThan(0);
-		expect(report.mismatches).toBe(0);
-		expect(report.errors).toBe(0);
+		expectClean(report);
 	});
 
 	test("churn mode connects, echoes and closes in loops", async () => {
@@ -146,9 +141,7 @@ describe("runBench against an in-process server", () => {
 			durationSec: 0.5,
 			warmupSec: 0,
 		});
-		expect(report.messages).toBeGreaterThan(0);
-		expect(report.mismatches).toBe(0);
-		expect(report.errors).toBe(0);
+		expectClean(report);
 	});
 
 	test("churn with --close reset (no TIME_WAIT) completes cycles without errors", async () => {
@@ -161,9 +154,7 @@ describe("runBench against an in-process server", () => {
 			durationSec: 0.5,
 			warmupSec: 0,
 		});
-		expect(report.messages).toBeGreaterThan(0);
-		expect(report.mismatches).toBe(0);
-		expect(report.errors).toBe(0);
+		expectClean(report);
 	});
 
 	test("reports progress when asked", async () => {
@@ -342,3 +333,10 @@ describe("pattern", () => {
 		expect(expected.length).toBe(bytes.length);
 	});
 });
+
+/** Messages flowed, and every byte came back right over healthy connections. */
+function expectClean(report: BenchReport): void {
+	expect(report.messages).toBeGreaterThan(0);
+	expect(report.mismatches).toBe(0);
+	expect(report.errors).toBe(0);
+}
