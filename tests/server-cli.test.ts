@@ -270,7 +270,7 @@ describe("bad input: one line on stderr, no stack trace, a documented exit code"
 			"plugin start fails",
 			() => ["--plugin", path("start-fails.ts")],
 			4,
-			/"grumpy" failed to start: no start today/,
+			/"grumpy" failed in start: no start today/,
 		],
 		[
 			"config not found",

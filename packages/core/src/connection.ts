@@ -9,9 +9,11 @@
  * the connection is marked busy and later chunks wait in `inbox` until it settles: replies
  * leave in arrival order.
  */
+
+import { PluginError } from "./errors.ts";
 import { LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
-import { type Outcome, Pipeline, PluginFailure } from "./pipeline.ts";
+import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
 import type { ConnectionInfo, Framing } from "./types.ts";
@@ -55,12 +57,27 @@ export class Connection implements ConnectionInfo {
 		this.pipeline = settings.plugins.length > 0 ? new Pipeline(settings, this) : null;
 	}
 
-	/** Runs every plugin's `open` hook; a throw closes this connection only. */
+	/**
+	 * Runs every plugin's `open` hook, then sends the greetings (`greet` hooks) ahead of any
+	 * reply; a throw closes this connection only. An async greeting holds later messages in the
+	 * inbox, as an async transform does.
+	 */
 	open(): void {
+		const pipeline = this.pipeline;
+		if (!pipeline) return;
+		let greeting: Outcome | Promise<Outcome>;
 		try {
-			this.pipeline?.open();
+			pipeline.open();
+			if (this.settings.greeters.length === 0) return;
+			greeting = pipeline.greet();
 		} catch (error) {
 			this.fail(error);
+			return;
+		}
+		if (isPromise(greeting)) this.wait(greeting, false);
+		else {
+			this.reply(greeting, false);
+			this.writeBatch();
 		}
 	}
 
@@ -73,21 +90,29 @@ export class Connection implements ConnectionInfo {
 			this.inbox.push(chunk);
 			this.inboxBytes += chunk.byteLength;
 		} else if (this.settings.transforms.length === 0) {
-			// The echo path: the chunk itself is the reply.
-			const valid = this.lines ? this.lines.scan(chunk) : chunk.byteLength;
-			if (valid < chunk.byteLength) {
-				this.out.send(this.socket, chunk.subarray(0, valid));
-				this.lineTooLong();
-				return;
-			}
-			if (!this.out.send(this.socket, chunk)) {
-				this.lost();
-				return;
-			}
+			if (!this.echo(chunk)) return;
 		} else {
 			this.process(chunk);
 		}
 		this.applyBackpressure();
+	}
+
+	/**
+	 * The echo path, for a chain without transforms: the chunk itself is the reply.
+	 * @returns false when the connection is closing (a line too long, the peer gone).
+	 */
+	private echo(chunk: Uint8Array): boolean {
+		const valid = this.lines ? this.lines.scan(chunk) : chunk.byteLength;
+		if (valid < chunk.byteLength) {
+			this.out.send(this.socket, chunk.subarray(0, valid));
+			this.lineTooLong();
+			return false;
+		}
+		if (!this.out.send(this.socket, chunk)) {
+			this.lost();
+			return false;
+		}
+		return true;
 	}
 
 	/** Bun `drain`: the kernel takes bytes again. */
@@ -206,17 +231,22 @@ export class Connection implements ConnectionInfo {
 			return true;
 		}
 		// Async: park the rest of this chunk at the head of the inbox, in order.
-		this.busy = true;
 		if (rest < chunk.byteLength) {
 			if (this.inbox === NONE) this.inbox = [];
 			this.inbox.unshift(chunk.subarray(rest));
 			this.inboxBytes += chunk.byteLength - rest;
 		}
+		this.wait(outcome, newline);
+		return false;
+	}
+
+	/** Holds later input in the inbox until `outcome` settles (Bun does not await handlers). */
+	private wait(outcome: Promise<Outcome>, newline: boolean): void {
+		this.busy = true;
 		outcome.then(
 			(settled) => this.settled(settled, newline),
 			(error: unknown) => this.fail((this.pipeline as Pipeline).asFailure(error)),
 		);
-		return false;
 	}
 
 	private settled(outcome: Outcome, newline: boolean): void {
@@ -227,7 +257,11 @@ export class Connection implements ConnectionInfo {
 		while (!this.busy && !this.closing && this.inbox.length > 0) {
 			const chunk = this.inbox.shift() as Uint8Array;
 			this.inboxBytes -= chunk.byteLength;
-			if (this.lines) this.processLines(chunk);
+			if (this.settings.transforms.length === 0) {
+				// Only after an async greeting: what it held back takes the echo path, behind it.
+				this.writeBatch();
+				if (!this.echo(chunk)) return;
+			} else if (this.lines) this.processLines(chunk);
 			else this.deliver(chunk, false, chunk, chunk.byteLength);
 		}
 		this.writeBatch();
@@ -316,7 +350,7 @@ export class Connection implements ConnectionInfo {
 	/** A plugin threw or rejected: log it with the plugin's name, send what was already due, close. */
 	private fail(error: unknown): void {
 		if (this.closed) return;
-		const reason = error instanceof PluginFailure ? error.message : String(error);
+		const reason = error instanceof PluginError ? error.message : String(error);
 		this.settings.logger.error(`${reason} (connection ${this.label})`);
 		this.busy = false;
 		this.stopInput();
@@ -335,6 +369,10 @@ export class Connection implements ConnectionInfo {
 		this.closing = true;
 		if (this.out.isEmpty) this.endFlushed();
 	}
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+	return value instanceof Promise;
 }
 
 const NEWLINE_BYTE = 0x0a;

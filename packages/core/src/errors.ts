@@ -9,6 +9,7 @@ export type EchoErrorCode =
 	| "E_INVALID_OPTION"
 	| "E_PLUGIN"
 	| "E_PLUGIN_RESULT"
+	| "E_PLUGIN_OPTIONS"
 	| "E_LINE_TOO_LONG";
 
 /**
@@ -19,12 +20,53 @@ export type EchoErrorCode =
  * catch (error) { if (error instanceof EchoError && error.code === "E_ADDR_IN_USE") retry(); }
  */
 export class EchoError extends Error {
-	override readonly name = "EchoError";
+	override readonly name: string = "EchoError";
 	constructor(
 		readonly code: EchoErrorCode,
 		message: string,
 		options?: { cause?: unknown },
 	) {
 		super(message, options);
+	}
+}
+
+/** Where a plugin went wrong: one of its hooks, or the options its factory was given. */
+export type PluginHook = "start" | "stop" | "open" | "greet" | "transform" | "close" | "options";
+
+/**
+ * A plugin failed, as data (after rollup's `RollupLog`): which plugin, in which hook, and for
+ * `E_PLUGIN_OPTIONS` which option. Codes:
+ * - `E_PLUGIN`: a hook threw or its promise rejected (`cause` holds what was thrown);
+ * - `E_PLUGIN_RESULT`: a hook returned something its contract does not allow, e.g. a
+ *   `transform` returning `undefined` (a forgotten `return`);
+ * - `E_PLUGIN_OPTIONS`: {@link checkOptions} refused an option.
+ *
+ * `message` reads `plugin "NAME" failed in HOOK: REASON`, or for options
+ * `plugin "NAME": REASON`.
+ * @example
+ * catch (error) { if (error instanceof PluginError) console.log(error.plugin, error.hook); }
+ */
+export class PluginError extends EchoError {
+	override readonly name = "PluginError";
+	readonly plugin: string;
+	readonly hook: PluginHook;
+	/** The option at fault, for `E_PLUGIN_OPTIONS` (absent when the options as a whole are wrong). */
+	readonly option: string | undefined;
+	/** The reason alone, without the plugin and hook in front. */
+	readonly reason: string;
+	constructor(
+		code: "E_PLUGIN" | "E_PLUGIN_RESULT" | "E_PLUGIN_OPTIONS",
+		reason: string,
+		details: { plugin: string; hook: PluginHook; option?: string; cause?: unknown },
+	) {
+		const where =
+			details.hook === "options"
+				? `plugin "${details.plugin}"`
+				: `plugin "${details.plugin}" failed in ${details.hook}`;
+		super(code, `${where}: ${reason}`, { cause: details.cause });
+		this.plugin = details.plugin;
+		this.hook = details.hook;
+		this.option = details.option;
+		this.reason = reason;
 	}
 }

@@ -1,7 +1,18 @@
 export { EchoClient } from "./client.ts";
 export { connect } from "./connect.ts";
 export { type DatagramOptions, exchangeDatagram } from "./datagram.ts";
-export { EchoError, type EchoErrorCode } from "./errors.ts";
+export { EchoError, type EchoErrorCode, PluginError, type PluginHook } from "./errors.ts";
+export {
+	type BooleanOption,
+	checkOptions,
+	type NumberOption,
+	type OptionSpec,
+	type OptionSpecs,
+	type OptionsInput,
+	type OptionValue,
+	type OptionValues,
+	type StringOption,
+} from "./options.ts";
 export { definePlugin, NO_REPLY, type NoReply } from "./plugin.ts";
 export { EchoServer, startServer } from "./server.ts";
 export type {
@@ -9,6 +20,7 @@ export type {
 	ClientOptions,
 	ConnectionInfo,
 	Framing,
+	Greeting,
 	Logger,
 	Message,
 	Plugin,

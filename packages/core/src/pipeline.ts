@@ -1,28 +1,17 @@
 /**
  * The plugin chain for one connection (or one UDP datagram): each plugin's context and state,
- * the message object handed to transforms, and the run over the transforms in order. Stays
- * synchronous — no promise, no closure — for as long as every transform answers synchronously.
+ * the message object handed to transforms, the run over the transforms in order, and the
+ * greetings. Stays synchronous — no promise, no closure — for as long as every hook answers
+ * synchronously.
  */
-import { EchoError } from "./errors.ts";
-import { NO_REPLY } from "./plugin.ts";
+import { PluginError, type PluginHook } from "./errors.ts";
+import { describe } from "./options.ts";
+import { isNoReply, NO_REPLY } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type Transform } from "./settings.ts";
-import type { ConnectionInfo, Message, PluginContext, TransformResult } from "./types.ts";
+import type { ConnectionInfo, Greeting, Message, PluginContext, TransformResult } from "./types.ts";
 
 /** What the chain decided for one message: the reply's bytes, or nothing. */
 export type Outcome = Uint8Array | typeof NO_REPLY;
-
-/** A plugin hook threw or rejected; carries the plugin's name for the log line. */
-export class PluginFailure {
-	constructor(
-		readonly plugin: string,
-		readonly hook: string,
-		readonly error: unknown,
-	) {}
-	get message(): string {
-		const reason = this.error instanceof Error ? this.error.message : String(this.error);
-		return `plugin "${this.plugin}" failed in ${this.hook}: ${reason}`;
-	}
-}
 
 export class Pipeline {
 	/** One context per plugin whose `open` hook ran, in plugin order. */
@@ -36,7 +25,7 @@ export class Pipeline {
 		private readonly connection: ConnectionInfo,
 	) {}
 
-	/** Runs every plugin's `open` hook. @throws {PluginFailure} */
+	/** Runs every plugin's `open` hook. @throws {PluginError} */
 	open(): void {
 		const { plugins, logger } = this.settings;
 		for (const plugin of plugins) {
@@ -44,7 +33,7 @@ export class Pipeline {
 				const state = plugin.open ? plugin.open(this.connection) : undefined;
 				this.contexts.push({ connection: this.connection, logger, state });
 			} catch (error) {
-				throw new PluginFailure(plugin.name, "open", error);
+				throw failure(plugin.name, "open", error);
 			}
 		}
 	}
@@ -57,16 +46,52 @@ export class Pipeline {
 			try {
 				plugin?.close?.(ctx);
 			} catch (error) {
-				logger.error(
-					`${new PluginFailure(plugin?.name ?? "?", "close", error).message} (${describe(this.connection)})`,
-				);
+				const { message } = failure(plugin?.name ?? "?", "close", error);
+				logger.error(`${message} (${connectionName(this.connection)})`);
 			}
 		});
 		this.contexts.length = 0;
 	}
 
 	/**
-	 * The transforms, in order, on one message. Throws a {@link PluginFailure}; a returned promise
+	 * The `greet` hooks, in plugin order, joined into one outcome: the bytes to send first, or
+	 * {@link NO_REPLY} when no plugin greets. Call after {@link open}. Throws a
+	 * {@link PluginError}; a returned promise rejects with one.
+	 */
+	greet(): Outcome | Promise<Outcome> {
+		const parts: Uint8Array[] = [];
+		const joined = (): Outcome => (parts.length === 0 ? NO_REPLY : Buffer.concat(parts));
+		const from = (index: number): Outcome | Promise<Outcome> => {
+			const { greeters } = this.settings;
+			for (let i = index; i < greeters.length; i++) {
+				const greeter = greeters[i] as Greeter;
+				const context = this.contexts[greeter.index] as PluginContext<unknown>;
+				let greeting: Greeting | Promise<Greeting>;
+				try {
+					greeting = greeter.run(context);
+				} catch (error) {
+					throw failure(greeter.name, "greet", error);
+				}
+				if (isPromise(greeting)) {
+					return greeting.then(
+						(settled) => {
+							addGreeting(parts, greeter.name, settled);
+							return from(i + 1);
+						},
+						(error: unknown) => {
+							throw failure(greeter.name, "greet", error);
+						},
+					);
+				}
+				addGreeting(parts, greeter.name, greeting);
+			}
+			return joined();
+		};
+		return from(0);
+	}
+
+	/**
+	 * The transforms, in order, on one message. Throws a {@link PluginError}; a returned promise
 	 * may reject with anything — pass that through {@link asFailure}.
 	 */
 	run(bytes: Uint8Array): Outcome | Promise<Outcome> {
@@ -93,30 +118,37 @@ export class Pipeline {
 		return this.message.bytes;
 	}
 
-	/** Applies one transform's result to the message; false means "reply nothing". */
-	private apply(result: TransformResult | undefined): boolean {
-		if (result === null || result === undefined) return true;
-		if (result === NO_REPLY) return false;
+	/**
+	 * Applies one transform's result to the message; false means "reply nothing". Anything
+	 * outside {@link TransformResult} — `undefined` from a forgotten `return` included — is an
+	 * `E_PLUGIN_RESULT` failure, never a silent pass.
+	 */
+	private apply(result: TransformResult): boolean {
+		if (result === null) return true;
+		if (isNoReply(result)) return false;
 		if (typeof result === "string") this.message.bytes = Buffer.from(result);
 		else if (result instanceof Uint8Array) this.message.bytes = result;
 		else {
-			throw new EchoError(
+			throw new PluginError(
 				"E_PLUGIN_RESULT",
-				`returned ${typeof result}; expected string, Uint8Array, null or NO_REPLY`,
+				`returned ${describe(result)}; a transform returns a string or Uint8Array (the reply), null (pass on unchanged) or NO_REPLY${result === undefined ? " — is a return missing?" : ""}`,
+				{ plugin: this.settings.transforms[this.current]?.name ?? "?", hook: "transform" },
 			);
 		}
 		return true;
 	}
 
 	/** Names the plugin that was running when `error` happened. */
-	asFailure(error: unknown): PluginFailure {
-		if (error instanceof PluginFailure) return error;
-		return new PluginFailure(
-			this.settings.transforms[this.current]?.name ?? "?",
-			"transform",
-			error,
-		);
+	asFailure(error: unknown): PluginError {
+		return failure(this.settings.transforms[this.current]?.name ?? "?", "transform", error);
 	}
+}
+
+/** A plugin that has a `greet` hook, with its position among all plugins. */
+export interface Greeter {
+	readonly name: string;
+	readonly index: number;
+	readonly run: (ctx: PluginContext<unknown>) => Greeting | Promise<Greeting>;
 }
 
 /** The message object handed to transforms, reused for each message. */
@@ -127,7 +159,27 @@ class ReusedMessage implements Message {
 	}
 }
 
-function isPromise(value: unknown): value is Promise<TransformResult> {
+/** What a plugin threw, as a {@link PluginError} naming the plugin and hook (kept if it is one). */
+function failure(plugin: string, hook: PluginHook, error: unknown): PluginError {
+	if (error instanceof PluginError) return error;
+	const reason = error instanceof Error ? error.message : String(error);
+	return new PluginError("E_PLUGIN", reason, { plugin, hook, cause: error });
+}
+
+function addGreeting(parts: Uint8Array[], plugin: string, greeting: Greeting): void {
+	if (greeting === null) return;
+	if (typeof greeting === "string") parts.push(Buffer.from(greeting));
+	else if (greeting instanceof Uint8Array) parts.push(greeting);
+	else {
+		throw new PluginError(
+			"E_PLUGIN_RESULT",
+			`returned ${describe(greeting)}; greet returns a string or Uint8Array to send, or null for nothing`,
+			{ plugin, hook: "greet" },
+		);
+	}
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 	return (
 		typeof value === "object" &&
 		value !== null &&
@@ -135,7 +187,7 @@ function isPromise(value: unknown): value is Promise<TransformResult> {
 	);
 }
 
-function describe(connection: ConnectionInfo): string {
+function connectionName(connection: ConnectionInfo): string {
 	return `connection #${connection.id} ${peerName(connection)}`;
 }
 

@@ -1,6 +1,6 @@
 import type { udp } from "bun";
 import type { Connection } from "./connection.ts";
-import { EchoError } from "./errors.ts";
+import { EchoError, PluginError } from "./errors.ts";
 import { startIdleSweep } from "./idle-sweep.ts";
 import { listenStream, type StreamListener } from "./listen.ts";
 import { type ConnectionSettings, connectionSettings } from "./settings.ts";
@@ -79,8 +79,7 @@ export class EchoServer implements ServerInfo {
 			try {
 				await plugin.stop?.(this);
 			} catch (error) {
-				const reason = error instanceof Error ? error.message : error;
-				this.logger.error(`plugin "${plugin.name}" failed in stop: ${reason}`);
+				this.logger.error(pluginError(plugin.name, "stop", error).message);
 			}
 		}
 	}
@@ -88,7 +87,8 @@ export class EchoServer implements ServerInfo {
 
 /**
  * Starts an echo server: binds, runs the plugins' `start` hooks, and resolves once it accepts.
- * Rejects with an {@link EchoError}: `E_ADDR_IN_USE`, `E_LISTEN`, `E_INVALID_OPTION` or `E_PLUGIN`.
+ * Rejects with an {@link EchoError}: `E_ADDR_IN_USE`, `E_LISTEN`, `E_INVALID_OPTION`, or a
+ * {@link PluginError} `E_PLUGIN` when a plugin's `start` hook fails.
  * @example
  * import { startServer } from "@echokit/core";
  * import uppercase from "@echokit/plugin-uppercase";
@@ -125,13 +125,16 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 			await plugin.start?.(server);
 		} catch (error) {
 			await server.stop({ timeoutMs: 0 });
-			const reason = error instanceof Error ? error.message : String(error);
-			throw new EchoError("E_PLUGIN", `plugin "${plugin.name}" failed to start: ${reason}`, {
-				cause: error,
-			});
+			throw pluginError(plugin.name, "start", error);
 		}
 	}
 	return server;
+}
+
+/** A `start` or `stop` hook's failure, naming the plugin and the hook. */
+function pluginError(plugin: string, hook: "start" | "stop", error: unknown): PluginError {
+	const reason = error instanceof Error ? error.message : String(error);
+	return new PluginError("E_PLUGIN", reason, { plugin, hook, cause: error });
 }
 
 async function removeFile(path: string): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { EchoError } from "./errors.ts";
 import { capToOpenFileLimit } from "./fd-limit.ts";
+import type { Greeter } from "./pipeline.ts";
 import type {
 	AnyPlugin,
 	Framing,
@@ -46,6 +47,8 @@ export interface ConnectionSettings {
 	readonly lowWaterMark: number;
 	readonly plugins: readonly AnyPlugin[];
 	readonly transforms: readonly Transform[];
+	/** The plugins with a `greet` hook, in order; empty for most servers. */
+	readonly greeters: readonly Greeter[];
 	readonly logger: Logger;
 	readonly stats: Omit<ServerStats, "connections" | "queuedBytes">;
 	/** A coarse clock the idle sweep advances; connections stamp `tick` when bytes move. */
@@ -82,14 +85,13 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 	if (options.udp && options.unix)
 		invalid("udp", true, "no udp with a Unix socket (UDP needs a port)");
 	const plugins = options.plugins ?? [];
-	plugins.forEach((plugin, index) => {
-		if (typeof plugin?.name !== "string" || plugin.name === "")
-			invalid(`plugins[${index}].name`, plugin?.name, "a non-empty string");
-	});
+	plugins.forEach(checkPlugin);
 	const transforms: Transform[] = [];
+	const greeters: Greeter[] = [];
 	plugins.forEach((plugin, index) => {
-		if (plugin.transform)
-			transforms.push({ name: plugin.name, index, run: plugin.transform.bind(plugin) });
+		const { name } = plugin;
+		if (plugin.transform) transforms.push({ name, index, run: plugin.transform.bind(plugin) });
+		if (plugin.greet) greeters.push({ name, index, run: plugin.greet.bind(plugin) });
 	});
 	let lastId = 0;
 	return {
@@ -99,6 +101,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		lowWaterMark,
 		plugins,
 		transforms,
+		greeters,
 		logger,
 		stats: { accepted: 0, pauses: 0, peakQueuedBytes: 0, rejected: 0, idleClosed: 0, datagrams: 0 },
 		clock: { tick: 0 },
@@ -107,6 +110,32 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		nextId: () => ++lastId,
 	};
 }
+
+/**
+ * A plugin is an object with a non-empty `name` and functions for hooks. A function here is
+ * almost always a factory passed uncalled (`uppercase` for `uppercase()`): say so.
+ */
+function checkPlugin(plugin: AnyPlugin, index: number): void {
+	const at = `plugins[${index}]`;
+	if (typeof plugin === "function") {
+		const name = (plugin as { name?: string }).name || "factory";
+		throw new EchoError(
+			"E_INVALID_OPTION",
+			`${at} is a function (${name}), not a plugin: call the plugin factory, e.g. ${name}()`,
+		);
+	}
+	if (typeof plugin !== "object" || plugin === null) invalid(at, plugin, "a plugin object");
+	if (typeof plugin.name !== "string" || plugin.name === "")
+		invalid(`${at}.name`, plugin.name, "a non-empty string");
+	for (const hook of HOOKS) {
+		const value = plugin[hook];
+		if (value !== undefined && typeof value !== "function")
+			invalid(`${at}.${hook} of plugin "${plugin.name}"`, typeof value, "a function");
+	}
+}
+
+/** Every hook a plugin may have. */
+export const HOOKS = ["start", "stop", "open", "greet", "transform", "close"] as const;
 
 function positiveInteger(name: string, value: number): number {
 	if (!Number.isInteger(value) || value <= 0) invalid(name, value, "a positive integer");

@@ -27,7 +27,9 @@ export interface PluginTester {
 	send(data: string | Uint8Array): Promise<void>;
 	/** Half-closes as a client would (FIN), then waits until the connection is done. */
 	end(): Promise<void>;
-	/** Everything sent back so far. */
+	/** Waits until nothing is in flight: an async greeting, or async transforms. */
+	idle(): Promise<void>;
+	/** Everything sent so far: greetings (`greet` hooks) first, then the replies. */
 	readonly bytes: Uint8Array;
 	/** Everything sent back so far, decoded as UTF-8. */
 	readonly text: string;
@@ -38,7 +40,9 @@ export interface PluginTester {
 }
 
 /**
- * Runs one plugin, or a chain of them, on a fake connection.
+ * Runs one plugin, or a chain of them, on a fake connection: the connection opens at once
+ * (`open`, then `greet` hooks), and each `send` is one socket read. Throws an `EchoError`
+ * `E_INVALID_OPTION` for something that is not a plugin (a factory passed uncalled, say).
  * @example
  * import { testPlugin } from "@echokit/core/testing";
  * import uppercase from "@echokit/plugin-uppercase";
@@ -76,6 +80,7 @@ export function testPlugin(
 			connection.onEnd();
 			await settle();
 		},
+		idle: settle,
 		get bytes() {
 			return Buffer.concat(socket.written);
 		},

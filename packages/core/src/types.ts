@@ -71,10 +71,18 @@ export interface Message {
  * - `null`: **pass on unchanged**.
  * - {@link NO_REPLY}: **reply nothing** for this message; later plugins do not see it.
  *
- * `undefined` is not part of the type, so a transform that forgets to `return` is a type error
- * rather than a silent pass.
+ * `undefined` is not part of the type, so a transform that forgets to `return` is a type error;
+ * at run time it is a plugin error (`E_PLUGIN_RESULT`), like anything else outside this type:
+ * logged with the plugin's name and what it returned, and that connection closes after the
+ * replies already due.
  */
 export type TransformResult = string | Uint8Array | null | typeof NO_REPLY;
+
+/**
+ * What a `greet` hook returns: a `string` or `Uint8Array` to send as the connection opens, or
+ * `null` for nothing.
+ */
+export type Greeting = string | Uint8Array | null;
 
 /** What a plugin's hooks get for one connection: who it is, the logger, and the plugin's own state. */
 export interface PluginContext<State = undefined> {
@@ -107,6 +115,17 @@ export interface Plugin<State = undefined> {
 	stop?(server: ServerInfo): void | Promise<void>;
 	/** A connection opened. The return value becomes `ctx.state` for this connection. */
 	open?(connection: ConnectionInfo): State;
+	/**
+	 * Bytes to send when a connection opens, before any reply: a banner. Runs after every
+	 * plugin's `open`, in plugin order; the greetings go out in that order, untouched by any
+	 * transform, and replies follow them. May return a promise: messages that arrive meanwhile
+	 * wait, in order. Return `null` to send nothing. A greet hook that throws, rejects or
+	 * returns anything else is a plugin error: no greeting is sent and the connection closes.
+	 * Not called for UDP datagrams (no connection). A plugin without `greet` costs nothing.
+	 * @example
+	 * definePlugin({ name: "motd", greet: () => "welcome\n" });
+	 */
+	greet?(ctx: PluginContext<State>): Greeting | Promise<Greeting>;
 	/** The connection closed, for any reason. Runs once, and only if `open` did not throw. */
 	close?(ctx: PluginContext<State>): void;
 	/** Called once per message; may be sync or return a promise. See {@link TransformResult}. */

@@ -3,7 +3,7 @@
  * plugin states (open → transform → close), and the reply goes back to the sender.
  */
 import type { udp } from "bun";
-import { Pipeline, PluginFailure } from "./pipeline.ts";
+import { Pipeline } from "./pipeline.ts";
 import { isNoReply, type NoReply } from "./plugin.ts";
 import type { ConnectionSettings } from "./settings.ts";
 
@@ -37,7 +37,7 @@ export async function serveUdp(
 						socket.send(outcome, remotePort, remoteAddress);
 				};
 				const failed = (error: unknown) => {
-					const failure = error instanceof PluginFailure ? error : pipeline.asFailure(error);
+					const failure = pipeline.asFailure(error);
 					logger.error(`${failure.message} (datagram from ${remoteAddress}:${remotePort})`);
 				};
 				let pending = false;

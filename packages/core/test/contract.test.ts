@@ -1,0 +1,165 @@
+/**
+ * The plugin contract holds at run time, not only in types: a transform result outside
+ * `TransformResult` (a forgotten `return` included) is a plugin error like a throw, and a
+ * factory passed where a plugin belongs is refused with a message that says so.
+ */
+import { describe, expect, test } from "bun:test";
+import {
+	type AnyPlugin,
+	connect,
+	definePlugin,
+	EchoError,
+	PluginError,
+	startServer,
+} from "../src/index.ts";
+import { testPlugin } from "../src/testing.ts";
+import { decoder, recordingLogger, waitFor } from "./helpers.ts";
+
+/** A plugin that breaks the contract on the line "bad", passing every other line on. */
+function returning(kind: "sync" | "async", value: unknown): AnyPlugin {
+	const answer = (text: string) => (text === "bad" ? value : null);
+	return {
+		name: "forgetful",
+		transform:
+			kind === "sync"
+				? (message) => answer(message.text()) as never
+				: async (message) => {
+						const text = message.text();
+						await Bun.sleep(1);
+						return answer(text) as never;
+					},
+	};
+}
+
+describe("a transform result outside TransformResult is a plugin error", () => {
+	const cases: [string, unknown, RegExp][] = [
+		["undefined", undefined, /returned undefined; .* — is a return missing\?/],
+		["a number", 42, /returned 42; a transform returns/],
+		["an object", { reply: "x" }, /returned an object; a transform returns/],
+		["a boolean", true, /returned true; a transform returns/],
+	];
+	for (const kind of ["sync", "async"] as const) {
+		for (const [shown, value, message] of cases) {
+			test(`${kind}, ${shown}: logged once with the plugin's name and the value; replies due go out; only that connection closes`, async () => {
+				const logger = recordingLogger();
+				const server = await startServer({
+					port: 0,
+					framing: "lines",
+					plugins: [returning(kind, value)],
+					logger,
+				});
+				try {
+					const good = await connect({ port: server.port });
+					const bad = await connect({ port: server.port });
+					bad.write("one\ntwo\nbad\nnever\n");
+					expect(decoder.decode(await bad.readAll())).toBe("one\ntwo\n");
+					await good.send("still here\n");
+					const reply = await good.read();
+					expect(decoder.decode(reply ?? new Uint8Array())).toBe("still here\n");
+					const errors = logger.lines.filter((line) => line.level === "error");
+					expect(errors).toHaveLength(1);
+					expect(errors[0]?.message).toStartWith('plugin "forgetful" failed in transform: ');
+					expect(errors[0]?.message).toMatch(message);
+					expect(errors[0]?.message).toMatch(/\(connection #2 127\.0\.0\.1:\d+\)$/);
+					good.close();
+				} finally {
+					await server.stop();
+				}
+			});
+		}
+	}
+
+	test("testPlugin shows it too: the connection closes and the log names plugin and value", async () => {
+		const t = testPlugin(
+			definePlugin({
+				name: "forgetful",
+				// @ts-expect-error a forgotten return: void is not a TransformResult
+				transform: (message) => {
+					message.text();
+				},
+			}),
+			{ framing: "lines" },
+		);
+		await t.send("a\nb\n");
+		expect(t.text).toBe("");
+		expect(t.closed).toBe(true);
+		expect(t.logs).toEqual([
+			{
+				level: "error",
+				message: expect.stringContaining(
+					'plugin "forgetful" failed in transform: returned undefined;',
+				),
+			},
+		]);
+	});
+
+	test("null still passes on, NO_REPLY still replies nothing: the checks cost no valid result", async () => {
+		const t = testPlugin(returning("sync", null), { framing: "lines" });
+		await t.send("bad\nok\n");
+		expect(t.text).toBe("bad\nok\n");
+		expect(t.closed).toBe(false);
+	});
+});
+
+describe("a factory passed instead of a plugin", () => {
+	function uppercase() {
+		return definePlugin({ name: "uppercase", transform: (m) => m.text().toUpperCase() });
+	}
+
+	test("startServer refuses it, naming the factory and how to call it; nothing listens", async () => {
+		const error = await startServer({ port: 0, plugins: [uppercase as never] }).catch((e) => e);
+		expect(error).toBeInstanceOf(EchoError);
+		expect(error.code).toBe("E_INVALID_OPTION");
+		expect(error.message).toBe(
+			"plugins[0] is a function (uppercase), not a plugin: call the plugin factory, e.g. uppercase()",
+		);
+	});
+
+	test("testPlugin refuses it the same way", () => {
+		expect(() => testPlugin(uppercase as never)).toThrow(
+			/call the plugin factory, e\.g\. uppercase\(\)/,
+		);
+	});
+
+	test("a hook that is not a function is refused by name", async () => {
+		const error = await startServer({
+			port: 0,
+			plugins: [{ name: "odd", transform: "upper" } as never],
+		}).catch((e) => e);
+		expect(error.code).toBe("E_INVALID_OPTION");
+		expect(error.message).toContain('plugins[0].transform of plugin "odd"');
+	});
+});
+
+describe("start and stop failures are PluginErrors", () => {
+	test("start: rejects with the plugin and hook as data", async () => {
+		const error = await startServer({
+			port: 0,
+			plugins: [{ name: "grumpy", start: () => Promise.reject(new Error("not today")) }],
+		}).catch((e) => e);
+		expect(error).toBeInstanceOf(PluginError);
+		expect(error).toMatchObject({ code: "E_PLUGIN", plugin: "grumpy", hook: "start" });
+		expect(error.message).toBe('plugin "grumpy" failed in start: not today');
+	});
+
+	test("stop: logged with the plugin's name; stop() still resolves", async () => {
+		const logger = recordingLogger();
+		const server = await startServer({
+			port: 0,
+			logger,
+			plugins: [
+				{
+					name: "sulky",
+					stop: () => {
+						throw new Error("no");
+					},
+				},
+			],
+		});
+		await server.stop();
+		await waitFor("the log line", () => logger.lines.length > 0);
+		expect(logger.lines).toEqual([
+			{ level: "error", message: 'plugin "sulky" failed in stop: no' },
+		]);
+	});
+});
