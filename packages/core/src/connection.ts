@@ -89,6 +89,8 @@ export class Connection implements ConnectionInfo {
 			if (this.inbox === NONE) this.inbox = [];
 			this.inbox.push(chunk);
 			this.inboxBytes += chunk.byteLength;
+			const stats = this.settings.stats;
+			if (this.inboxBytes > stats.peakInboxBytes) stats.peakInboxBytes = this.inboxBytes;
 		} else if (this.settings.transforms.length === 0) {
 			if (!this.echo(chunk)) return;
 		} else {
@@ -235,6 +237,8 @@ export class Connection implements ConnectionInfo {
 			if (this.inbox === NONE) this.inbox = [];
 			this.inbox.unshift(chunk.subarray(rest));
 			this.inboxBytes += chunk.byteLength - rest;
+			const stats = this.settings.stats;
+			if (this.inboxBytes > stats.peakInboxBytes) stats.peakInboxBytes = this.inboxBytes;
 		}
 		this.wait(outcome, newline);
 		return false;

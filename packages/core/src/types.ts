@@ -187,6 +187,11 @@ export interface ServerStats {
 	queuedBytes: number;
 	/** The most outbound bytes ever queued for one connection. */
 	peakQueuedBytes: number;
+	/**
+	 * The most input bytes ever held for one connection while an async hook (transform or
+	 * greeting) was in flight. Counts toward the high-water mark with the queued replies.
+	 */
+	peakInboxBytes: number;
 	/** Times reading was paused because a client did not read its replies. */
 	pauses: number;
 	/** Connections turned away because `maxConnections` were open. */

@@ -1,4 +1,4 @@
-import { definePlugin, type Plugin } from "@echokit/core";
+import { checkOptions, definePlugin, type Plugin } from "@echokit/core";
 
 /**
  * The echo plugin: every byte goes back unchanged (RFC 862).
@@ -9,7 +9,7 @@ import { definePlugin, type Plugin } from "@echokit/core";
  * returning `null` ("pass on unchanged") would give the same bytes but cost a call per message,
  * and in `lines` framing force every line to be cut out and rejoined.
  *
- * Listing no plugins at all echoes too; this plugin exists so `--plugin echo` can be named, and
+ * It takes no options. Listing no plugins at all echoes too; this plugin exists so `--plugin echo` can be named, and
  * so it can sit in a chain (where it changes nothing).
  *
  * @example
@@ -17,7 +17,8 @@ import { definePlugin, type Plugin } from "@echokit/core";
  * import echo from "@echokit/plugin-echo";
  * const server = await startServer({ port: 7000, plugins: [echo()] });
  */
-export function echo(): Plugin {
+export function echo(options?: Record<string, never>): Plugin {
+	checkOptions("echo", options, {});
 	return definePlugin({ name: "echo" });
 }
 

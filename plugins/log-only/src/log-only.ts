@@ -1,4 +1,11 @@
-import { type ConnectionInfo, definePlugin, NO_REPLY, type Plugin } from "@echokit/core";
+import {
+	type ConnectionInfo,
+	checkOptions,
+	definePlugin,
+	NO_REPLY,
+	type Plugin,
+	PluginError,
+} from "@echokit/core";
 
 /** Options of {@link logOnly}. */
 export interface LogOnlyOptions {
@@ -28,7 +35,16 @@ export interface LogOnlyOptions {
  * });
  */
 export function logOnly(options: LogOnlyOptions = {}): Plugin {
-	const { record } = options;
+	const { record, ...others } = options;
+	// `record` is a function: only code (a config file) can give it, so it is checked here.
+	if (record !== undefined && typeof record !== "function") {
+		throw new PluginError("E_PLUGIN_OPTIONS", `invalid option record: expected a function`, {
+			plugin: "log-only",
+			hook: "options",
+			option: "record",
+		});
+	}
+	checkOptions("log-only", others, {});
 	return definePlugin({
 		name: "log-only",
 		transform(message, { connection, logger }) {

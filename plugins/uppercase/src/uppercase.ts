@@ -1,5 +1,5 @@
 import { isAscii } from "node:buffer";
-import { definePlugin, type Plugin } from "@echokit/core";
+import { checkOptions, definePlugin, type Plugin } from "@echokit/core";
 
 /** Per-connection state: a UTF-8 decoder that carries a character split across two reads. */
 interface UppercaseState {
@@ -11,6 +11,7 @@ interface UppercaseState {
 
 /**
  * The uppercase plugin: replies with each message uppercased (`toUpperCase`, so `ß` → `SS`).
+ * It takes no options (any given is an `E_PLUGIN_OPTIONS` error).
  *
  * UTF-8 safe across reads: each connection decodes through its own streaming `TextDecoder`, so
  * in `raw` framing an `é` whose two bytes arrive in two reads comes back as one `É`. The read
@@ -26,7 +27,8 @@ interface UppercaseState {
  * import uppercase from "@echokit/plugin-uppercase";
  * const server = await startServer({ port: 7000, framing: "lines", plugins: [uppercase()] });
  */
-export function uppercase(): Plugin<UppercaseState> {
+export function uppercase(options?: Record<string, never>): Plugin<UppercaseState> {
+	checkOptions("uppercase", options, {});
 	return definePlugin<UppercaseState>({
 		name: "uppercase",
 		open: () => ({ decoder: null, pending: false }),

@@ -1,0 +1,1 @@
+export { DELAY_OPTIONS, type DelayOptions, default, delay } from "./delay.ts";
