@@ -203,6 +203,12 @@ describe("bad input: one line on stderr, no stack trace, a documented exit code"
 		scratch.write("throws.ts", 'throw new Error("boom while loading");\n');
 		scratch.write("nothing.ts", "export const notAPlugin = 1;\n");
 		scratch.write("nameless.ts", "export default () => ({ transform: () => null });\n");
+		scratch.write("nameless-object.ts", "export default { transform: () => null };\n");
+		scratch.write(
+			"factory-factory.ts",
+			'function reverse() { return { name: "reverse" }; }\nexport default () => reverse;\n',
+		);
+		scratch.write("object.ts", 'export default { name: "object" };\n');
 		scratch.write(
 			"start-fails.ts",
 			'export default { name: "grumpy", start() { throw new Error("no start today"); } };\n',
@@ -246,25 +252,67 @@ describe("bad input: one line on stderr, no stack trace, a documented exit code"
 			"plugin syntax error",
 			() => ["--plugin", path("syntax.ts")],
 			4,
-			/syntax\.ts failed to load: syntax error/,
+			/syntax\.ts failed to load: syntax error: .* \(tests\/fixtures\/server\/tmp-\w+\/syntax\.ts:3:\d+\)/,
 		],
 		[
 			"plugin throws",
 			() => ["--plugin", path("throws.ts")],
 			4,
-			/throws\.ts failed to load: boom while loading/,
+			/throws\.ts failed to load: boom while loading \(tests\/fixtures\/server\/tmp-\w+\/throws\.ts:1:\d+\)/,
 		],
 		[
 			"plugin exports nothing",
 			() => ["--plugin", path("nothing.ts")],
 			4,
-			/nothing\.ts exports no plugin/,
+			/nothing\.ts has no default export \(it exports notAPlugin\)/,
 		],
 		[
 			"plugin without name",
 			() => ["--plugin", path("nameless.ts")],
 			4,
-			/nameless\.ts exports no plugin/,
+			/nameless\.ts: the object its factory returned has no "name"/,
+		],
+		[
+			"plugin object without name",
+			() => ["--plugin", path("nameless-object.ts")],
+			4,
+			/nameless-object\.ts: its default export has no "name"/,
+		],
+		[
+			"a factory returning a factory (uncalled)",
+			() => ["--plugin", path("factory-factory.ts")],
+			4,
+			/its factory returned a function \(reverse\), not a plugin .* Return reverse\(\) instead/,
+		],
+		[
+			"options for a builtin that takes none",
+			() => ["--plugin", "uppercase:loud"],
+			4,
+			/plugin "uppercase": unknown option "loud" \(it takes no options\) \(E_PLUGIN_OPTIONS\)/,
+		],
+		[
+			"an option value the plugin refuses",
+			() => ["--plugin", "delay:ms=soon"],
+			4,
+			/plugin "delay": invalid option ms="soon": expected a number from 0 to 3600000/,
+		],
+		[
+			"an option the plugin does not have",
+			() => ["--plugin", "delay:msec=5"],
+			4,
+			/plugin "delay": unknown option "msec" \(known options: ms, jitter\)/,
+		],
+		[
+			"malformed options",
+			() => ["--plugin", "delay:ms=1,,jitter=2"],
+			2,
+			/invalid plugin options in "delay:ms=1,,jitter=2"/,
+		],
+		[
+			"options for a module that exports a plugin object",
+			() => ["--plugin", `${path("object.ts")}:x=1`],
+			4,
+			/object\.ts takes no options: it exports a plugin object, not a factory/,
 		],
 		[
 			"plugin start fails",

@@ -26,8 +26,9 @@ export const ARGS = {
 	},
 	plugin: {
 		type: "string",
-		valueHint: "NAME|PATH",
-		description: "echo, uppercase, log-only, a file or a package; repeatable, runs in order",
+		valueHint: "NAME|PATH[:key=value,…]",
+		description:
+			"echo, uppercase, log-only, hostname, delay, a file or a package, with options after ':' (delay:ms=200); repeatable, runs in order",
 	},
 	framing: {
 		type: "string",

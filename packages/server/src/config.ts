@@ -3,6 +3,7 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { PluginError } from "@echokit/core";
 import { type LoadConfigOptions, loadConfig, SUPPORTED_EXTENSIONS } from "c12";
 import { CliError, describeError } from "./errors.ts";
 import type { EchoConfig, TlsFiles } from "./types.ts";
@@ -57,6 +58,10 @@ export async function loadConfigFile(
 		});
 	} catch (error) {
 		const shown = path ?? defaultFile(cwd) ?? "echo.config";
+		if (error instanceof PluginError && error.code === "E_PLUGIN_OPTIONS") {
+			// `delay({ ms: -1 })` in the file: the same code as `--plugin delay:ms=-1`.
+			throw new CliError("E_PLUGIN_OPTIONS", `${error.message} (in ${shown})`, { cause: error });
+		}
 		throw new CliError("E_CONFIG", `cannot load config ${shown}: ${describeError(error)}`, {
 			cause: error,
 		});

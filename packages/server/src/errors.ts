@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import { EchoError } from "@echokit/core";
 import { hostPort } from "./format.ts";
 import type { Settings } from "./settings.ts";
@@ -21,6 +22,8 @@ export const EXIT_CODES = {
 	E_PLUGIN_LOAD: 4,
 	/** A plugin module exports no plugin, or a malformed one. */
 	E_PLUGIN_INVALID: 4,
+	/** A plugin refuses its options (`--plugin delay:ms=soon`), or takes none. */
+	E_PLUGIN_OPTIONS: 4,
 	/** A plugin's `start` hook failed. */
 	E_PLUGIN_START: 4,
 	/** The config file is missing, fails to load, or holds an invalid value. */
@@ -64,18 +67,62 @@ export function toCliError(error: unknown): CliError {
 }
 
 /**
- * One line that says what went wrong, for any thrown value. Bun reports a syntax error as an
- * AggregateError of build messages; its first message and position are the useful part.
+ * One line that says what went wrong, for any thrown value. Bun reports a syntax error as a
+ * `BuildMessage` (or an AggregateError of them) with a position: it becomes
+ * `syntax error: MESSAGE (FILE:LINE:COLUMN)`.
  */
 export function describeError(error: unknown): string {
-	const first = (error as { errors?: unknown[] })?.errors?.[0] as BuildMessage | undefined;
-	if (error instanceof AggregateError && first?.message) {
-		const at = first.position;
-		const where = at ? ` (${at.file}:${at.line}:${at.column})` : "";
-		return oneLine(`syntax error: ${first.message}${where}`);
-	}
+	const build = buildMessage(error);
+	if (build) return oneLine(`syntax error: ${build.message}${where(build.position)}`);
 	if (error instanceof Error) return oneLine(error.message || error.name);
 	return oneLine(String(error));
+}
+
+/**
+ * {@link describeError} for a module that failed to load: a syntax error says where (paths
+ * relative to `cwd` when inside it), and so does an error thrown while the module ran, when
+ * Bun knows the place (`boom (my-plugins/x.ts:3:9)`).
+ * @example
+ * describeLoadError(error, process.cwd()); // 'syntax error: Unexpected ; (my-plugins/x.ts:2:11)'
+ */
+export function describeLoadError(error: unknown, cwd: string): string {
+	const build = buildMessage(error);
+	if (build) return oneLine(`syntax error: ${build.message}${where(build.position, cwd)}`);
+	const thrown = error as { sourceURL?: unknown; line?: unknown; column?: unknown };
+	// Not where our own loader rethrew it (a JSON file's parse error reports the import site).
+	const known =
+		error instanceof Error &&
+		typeof thrown.sourceURL === "string" &&
+		!thrown.sourceURL.startsWith(import.meta.dir) &&
+		typeof thrown.line === "number";
+	const at = known
+		? where(
+				{
+					file: String(thrown.sourceURL),
+					line: Number(thrown.line),
+					column: Number(thrown.column),
+				},
+				cwd,
+			)
+		: "";
+	return `${describeError(error)}${at}`;
+}
+
+/** The build message of a syntax error: the error itself, or the first of an AggregateError. */
+function buildMessage(error: unknown): BuildMessage | undefined {
+	const candidate =
+		error instanceof AggregateError ? ((error.errors?.[0] ?? null) as unknown) : error;
+	const message = candidate as BuildMessage | null;
+	if (message?.position && typeof message.message === "string") return message;
+	return undefined;
+}
+
+/** ` (file:line:column)`, the file relative to `cwd` when it is inside it. */
+function where(at: BuildMessage["position"], cwd?: string): string {
+	if (!at) return "";
+	const shown = cwd ? relative(cwd, at.file) : at.file;
+	const file = cwd && shown !== "" && !shown.startsWith("..") ? shown : at.file;
+	return ` (${file}:${at.line}${Number.isFinite(at.column) ? `:${at.column}` : ""})`;
 }
 
 /** The stack (and causes) of an error, for `--log-level debug`. */
@@ -97,6 +144,7 @@ const CORE_CODES: Partial<Record<EchoError["code"], CliErrorCode>> = {
 	E_ADDR_IN_USE: "E_ADDR_IN_USE",
 	E_LISTEN: "E_LISTEN",
 	E_PLUGIN: "E_PLUGIN_START",
+	E_PLUGIN_OPTIONS: "E_PLUGIN_OPTIONS",
 	E_INVALID_OPTION: "E_USAGE",
 };
 

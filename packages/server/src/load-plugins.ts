@@ -1,10 +1,12 @@
 /**
  * Turns `--plugin` values and config entries into plugin objects: a builtin name, a file path
- * (relative to the base directory), or an installed package resolved from it.
+ * (relative to the base directory), or an installed package resolved from it — each optionally
+ * with options (`delay:ms=200`, see plugin-spec.ts) passed to the module's factory.
  */
 import { isAbsolute, resolve } from "node:path";
-import type { AnyPlugin } from "@echokit/core";
-import { CliError, describeError } from "./errors.ts";
+import { type AnyPlugin, PluginError } from "@echokit/core";
+import { CliError, describeError, describeLoadError } from "./errors.ts";
+import { parsePluginSpec } from "./plugin-spec.ts";
 import type { PluginEntry } from "./types.ts";
 
 /** The plugins `--plugin NAME` knows without a path, loaded only when named. */
@@ -12,13 +14,21 @@ const BUILTINS: Record<string, () => Promise<{ default?: unknown }>> = {
 	echo: () => import("@echokit/plugin-echo"),
 	uppercase: () => import("@echokit/plugin-uppercase"),
 	"log-only": () => import("@echokit/plugin-log-only"),
+	hostname: () => import("@echokit/plugin-hostname"),
+	delay: () => import("@echokit/plugin-delay"),
 };
 
+/** The builtin names, for help and error messages. */
+export const BUILTIN_PLUGINS = Object.keys(BUILTINS);
+
 /**
- * Loads every entry, in order. Throws `E_PLUGIN_NOT_FOUND`, `E_PLUGIN_LOAD` or
- * `E_PLUGIN_INVALID`, naming the entry.
+ * Loads every entry, in order. Throws a {@link CliError}, naming the entry: `E_USAGE`
+ * (malformed options), `E_PLUGIN_NOT_FOUND`, `E_PLUGIN_LOAD` (syntax error with
+ * file:line:column, a throw while loading, a factory that throws), `E_PLUGIN_INVALID` (no
+ * default export, no `name`, a factory returning a function, a hook that is not a function) or
+ * `E_PLUGIN_OPTIONS` (options the plugin refuses, or options for a plugin without a factory).
  * @example
- * const plugins = await loadPlugins(["uppercase", "./my-plugin.ts"], process.cwd());
+ * const plugins = await loadPlugins(["uppercase", "delay:ms=200", "./my-plugin.ts"], process.cwd());
  */
 export async function loadPlugins(
 	entries: readonly PluginEntry[],
@@ -27,59 +37,102 @@ export async function loadPlugins(
 	const plugins: AnyPlugin[] = [];
 	for (const entry of entries) {
 		if (typeof entry === "string") plugins.push(await loadByName(entry, base));
-		else plugins.push(await toPlugin(entry, "a plugin in the config"));
+		else plugins.push(await toPlugin(entry, "a plugin in the config", undefined));
 	}
 	return plugins;
 }
 
 async function loadByName(spec: string, base: string): Promise<AnyPlugin> {
-	const builtin = BUILTINS[spec];
-	if (builtin) return toPlugin((await builtin()).default, `plugin "${spec}"`);
-	const file = isPath(spec) ? resolveFile(spec, base) : resolvePackage(spec, base);
-	let module: { default?: unknown };
+	const { target, options } = parsePluginSpec(spec);
+	const builtin = BUILTINS[target];
+	if (builtin) return toPlugin((await builtin()).default, `plugin "${target}"`, options);
+	const file = isPath(target) ? resolveFile(target, base) : resolvePackage(target, base);
+	let module: Record<string, unknown>;
 	try {
 		module = await import(file);
 	} catch (error) {
-		throw new CliError("E_PLUGIN_LOAD", `plugin ${spec} failed to load: ${describeError(error)}`, {
+		throw new CliError(
+			"E_PLUGIN_LOAD",
+			`plugin ${target} failed to load: ${describeLoadError(error, base)}`,
+			{ cause: error },
+		);
+	}
+	if (module.default === undefined) {
+		const named = Object.keys(module);
+		const exports = named.length ? `it exports ${named.join(", ")}` : "it exports nothing";
+		throw new CliError(
+			"E_PLUGIN_INVALID",
+			`plugin ${target} has no default export (${exports}): export the plugin, or a factory returning it, as default`,
+		);
+	}
+	return toPlugin(module.default, `plugin ${target}`, options);
+}
+
+/**
+ * A plugin module's default export (or a config entry): a plugin object, or a factory that is
+ * called with the options (`undefined` without any) and returns one, maybe asynchronously.
+ */
+async function toPlugin(
+	exported: unknown,
+	shown: string,
+	options: Record<string, string> | undefined,
+): Promise<AnyPlugin> {
+	if (typeof exported !== "function") {
+		if (options) {
+			throw new CliError(
+				"E_PLUGIN_OPTIONS",
+				`${shown} takes no options: it exports a plugin object, not a factory`,
+			);
+		}
+		return checkPlugin(exported, shown, "its default export");
+	}
+	let made: unknown;
+	try {
+		made = await exported(options);
+	} catch (error) {
+		if (error instanceof PluginError && error.code === "E_PLUGIN_OPTIONS") {
+			throw new CliError("E_PLUGIN_OPTIONS", error.message, { cause: error });
+		}
+		throw new CliError("E_PLUGIN_LOAD", `${shown} failed to initialize: ${describeError(error)}`, {
 			cause: error,
 		});
 	}
-	return toPlugin(module.default, `plugin ${spec}`);
-}
-
-/** A plugin module's default export: a plugin object, or a factory called without options. */
-async function toPlugin(exported: unknown, shown: string): Promise<AnyPlugin> {
-	let plugin = exported;
-	if (typeof exported === "function") {
-		try {
-			plugin = await exported();
-		} catch (error) {
-			throw new CliError(
-				"E_PLUGIN_LOAD",
-				`${shown} failed to initialize: ${describeError(error)}`,
-				{
-					cause: error,
-				},
-			);
-		}
-	}
-	const name = (plugin as { name?: unknown } | null)?.name;
-	if (typeof plugin !== "object" || plugin === null || typeof name !== "string" || name === "") {
+	if (typeof made === "function") {
+		const name = made.name || "it";
 		throw new CliError(
 			"E_PLUGIN_INVALID",
-			`${shown} exports no plugin (expected a default export: an object with a string "name", or a factory returning one)`,
+			`${shown}: its factory returned a function (${name}), not a plugin — a factory passed uncalled? Return ${name}() instead`,
+		);
+	}
+	return checkPlugin(made, shown, "the object its factory returned");
+}
+
+/** An object with a non-empty string `name` and functions for hooks, or a one-line error. */
+function checkPlugin(value: unknown, shown: string, what: string): AnyPlugin {
+	if (typeof value !== "object" || value === null) {
+		throw new CliError(
+			"E_PLUGIN_INVALID",
+			`${shown}: ${what} is ${value === null ? "null" : typeof value}, not a plugin (an object with a "name", e.g. definePlugin({ name: "x", … }))`,
+		);
+	}
+	const name = (value as { name?: unknown }).name;
+	if (typeof name !== "string" || name === "") {
+		const has = name === undefined ? "has no" : "has an empty or non-string";
+		throw new CliError(
+			"E_PLUGIN_INVALID",
+			`${shown}: ${what} ${has} "name" (a plugin needs one for logs and errors, e.g. definePlugin({ name: "reverse", … }))`,
 		);
 	}
 	for (const hook of HOOKS) {
-		const value = (plugin as Record<string, unknown>)[hook];
-		if (value !== undefined && typeof value !== "function") {
+		const hookValue = (value as Record<string, unknown>)[hook];
+		if (hookValue !== undefined && typeof hookValue !== "function") {
 			throw new CliError("E_PLUGIN_INVALID", `${shown} ("${name}"): ${hook} is not a function`);
 		}
 	}
-	return plugin as AnyPlugin;
+	return value as AnyPlugin;
 }
 
-const HOOKS = ["start", "stop", "open", "close", "transform"] as const;
+const HOOKS = ["start", "stop", "open", "greet", "transform", "close"] as const;
 
 /** `./x.ts`, `../x`, `/abs/x.ts` or a bare `x.ts` are files; anything else names a package. */
 function isPath(spec: string): boolean {
@@ -102,9 +155,7 @@ function resolveFile(spec: string, base: string): string {
 		throw new CliError(
 			"E_PLUGIN_NOT_FOUND",
 			`plugin file not found: ${spec} (looked for ${path})`,
-			{
-				cause: error,
-			},
+			{ cause: error },
 		);
 	}
 }
@@ -113,10 +164,9 @@ function resolvePackage(spec: string, base: string): string {
 	try {
 		return Bun.resolveSync(spec, base);
 	} catch (error) {
-		const names = Object.keys(BUILTINS).join(", ");
 		throw new CliError(
 			"E_PLUGIN_NOT_FOUND",
-			`unknown plugin "${spec}": not a builtin (${names}), a file path, or a package installed in ${base}`,
+			`unknown plugin "${spec}": not a builtin (${BUILTIN_PLUGINS.join(", ")}), a file path, or a package installed in ${base}`,
 			{ cause: error },
 		);
 	}

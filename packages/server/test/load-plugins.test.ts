@@ -34,8 +34,20 @@ async function loadError(entries: Parameters<typeof loadPlugins>[0]): Promise<Cl
 
 describe("loadPlugins", () => {
 	test("builtins by name, in order", async () => {
-		const plugins = await loadPlugins(["uppercase", "echo", "log-only"], dir);
-		expect(plugins.map((plugin) => plugin.name)).toEqual(["uppercase", "echo", "log-only"]);
+		const names = ["uppercase", "echo", "log-only", "hostname", "delay"];
+		const plugins = await loadPlugins(names, dir);
+		expect(plugins.map((plugin) => plugin.name)).toEqual(names);
+	});
+
+	test("options after ':' go to the factory as strings; the plugin converts them", async () => {
+		const plugins = await loadPlugins(["delay:ms=0", "./factory.ts:n=named"], dir);
+		expect(plugins[0]?.transform).toBeUndefined(); // ms=0 is plain echo
+		expect(plugins[1]?.name).toBe("named");
+	});
+
+	test("the same string works in a config's plugins", async () => {
+		const [plugin] = await loadPlugins(["delay:ms=5,jitter=1"], dir);
+		expect(plugin?.transform).toBeFunction();
 	});
 
 	test("files: an object, a factory (called without options), an async factory", async () => {

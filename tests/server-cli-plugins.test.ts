@@ -1,0 +1,121 @@
+/**
+ * Plugins as `echo-server` users meet them: the `hostname` greeting, `delay` with options from
+ * the command line and the config file, and a user's plugin that breaks the contract at run
+ * time. The real command in a child process, on port 0.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { hostname as osHostname } from "node:os";
+import {
+	client,
+	decoder,
+	exchange,
+	killAll,
+	ROOT,
+	ServerProcess,
+	scratchDir,
+} from "./fixtures/server/harness.ts";
+
+afterEach(killAll);
+
+let scratch: ReturnType<typeof scratchDir>;
+beforeAll(() => {
+	scratch = scratchDir();
+});
+afterAll(() => scratch.remove());
+
+/** A path from the repository root, as a user would type it there. */
+const fromRoot = (path: string) => `./${path.slice(ROOT.length + 1)}`;
+
+describe("--plugin hostname", () => {
+	test("every connection first gets the server's host name, then its echo", async () => {
+		const server = new ServerProcess(["--port", "0", "--quiet", "--plugin", "hostname"]);
+		const port = await server.listening();
+		expect(await exchange(port, "hi")).toBe(`${osHostname()}\nhi`);
+		expect(await exchange(port, "again")).toBe(`${osHostname()}\nagain`);
+	});
+
+	test("the greeting is not transformed by later plugins; replies are", async () => {
+		const args = [
+			"--port",
+			"0",
+			"--framing",
+			"lines",
+			"--plugin",
+			"hostname",
+			"--plugin",
+			"uppercase",
+		];
+		const server = new ServerProcess(args);
+		expect(await exchange(await server.listening(), "hi\n")).toBe(`${osHostname()}\nHI\n`);
+	});
+
+	test("a client that says nothing still learns which instance answered", async () => {
+		const server = new ServerProcess(["--port", "0", "--plugin", "hostname"]);
+		const c = await client(await server.listening());
+		expect(decoder.decode((await c.read()) ?? new Uint8Array())).toBe(`${osHostname()}\n`);
+	});
+});
+
+describe("--plugin delay:…", () => {
+	test("delay:ms=100 delays each reply and keeps their order", async () => {
+		const args = ["--port", "0", "--quiet", "--framing", "lines", "--plugin", "delay:ms=100"];
+		const server = new ServerProcess(args);
+		const port = await server.listening();
+		const started = performance.now();
+		const lines = ["one", "two", "three", "four"];
+		expect(await exchange(port, lines.map((line) => `${line}\n`).join(""))).toBe(
+			"one\ntwo\nthree\nfour\n",
+		);
+		// From below only: a busy machine makes replies later, never earlier.
+		expect(performance.now() - started).toBeGreaterThanOrEqual(lines.length * 100 - 5);
+	});
+
+	test("with jitter, behind another plugin, and from a config string", async () => {
+		scratch.write(
+			"echo.config.ts",
+			`import { defineConfig } from "@echokit/server";
+export default defineConfig({ framing: "lines", quiet: true, plugins: ["uppercase", "delay:ms=30,jitter=20"] });
+`,
+		);
+		const server = new ServerProcess(["--port", "0"], { cwd: scratch.dir });
+		const port = await server.listening();
+		const started = performance.now();
+		expect(await exchange(port, "a\nb\nc\n")).toBe("A\nB\nC\n");
+		expect(performance.now() - started).toBeGreaterThanOrEqual(3 * 10 - 5);
+	});
+});
+
+describe("a user's plugin that breaks the contract at run time", () => {
+	test("a transform returning undefined: logged with the plugin's name and value, only its connection closes", async () => {
+		const file = scratch.write(
+			"forgetful.ts",
+			`import { definePlugin } from "@echokit/core";
+export default definePlugin({
+	name: "forgetful",
+	// @ts-expect-error the forgotten return this test is about
+	transform(message) {
+		if (message.text() !== "bad") return null;
+	},
+});
+`,
+		);
+		const args = ["--port", "0", "--quiet", "--framing", "lines", "--plugin", fromRoot(file)];
+		const server = new ServerProcess(args);
+		const port = await server.listening();
+		const healthy = await client(port);
+		await healthy.send("before\n");
+		expect(decoder.decode((await healthy.read()) ?? new Uint8Array())).toBe("before\n");
+
+		// The replies due before the bad message go out; then that connection closes.
+		expect(await exchange(port, "ok\nbad\nnever\n")).toBe("ok\n");
+		await server.waitFor(
+			/plugin "forgetful" failed in transform: returned undefined; .* is a return missing\? \(connection #2 127\.0\.0\.1:\d+\)/,
+			"stderr",
+		);
+		// Logged once, and everyone else goes on.
+		expect(server.stderr.match(/returned undefined/g)).toHaveLength(1);
+		await healthy.send("after\n");
+		expect(decoder.decode((await healthy.read()) ?? new Uint8Array())).toBe("after\n");
+		expect(await exchange(port, "fresh\n")).toBe("fresh\n");
+	});
+});
