@@ -3,8 +3,10 @@
  * (relative to the base directory), or an installed package resolved from it — each optionally
  * with options (`delay:ms=200`, see plugin-spec.ts) passed to the module's factory.
  */
-import { isAbsolute, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { type AnyPlugin, PluginError } from "@echokit/core";
+import { exports } from "resolve.exports";
 import { CliError, describeError, describeLoadError } from "./errors.ts";
 import { parsePluginSpec } from "./plugin-spec.ts";
 import type { PluginEntry } from "./types.ts";
@@ -146,11 +148,15 @@ function isPath(spec: string): boolean {
 	);
 }
 
-/** Bun's resolver, so `./plugin` finds `./plugin.ts` or a directory's package entry too. */
+/**
+ * Bun's resolver, so `./plugin` finds `./plugin.ts` or a folder's `index`; a folder with a
+ * `package.json` loads its entry as an import of the package by name would (its `exports`,
+ * then `main`), since Bun, like Node, reads only `main` for a folder given by path.
+ */
 function resolveFile(spec: string, base: string): string {
 	const path = resolve(base, spec);
 	try {
-		return Bun.resolveSync(path, base);
+		return packageEntry(path) ?? Bun.resolveSync(path, base);
 	} catch (error) {
 		throw new CliError(
 			"E_PLUGIN_NOT_FOUND",
@@ -158,6 +164,17 @@ function resolveFile(spec: string, base: string): string {
 			{ cause: error },
 		);
 	}
+}
+
+/** The entry of the package in folder `dir`, or `undefined` when it has no `package.json`. */
+function packageEntry(dir: string): string | undefined {
+	const manifest = join(dir, "package.json");
+	if (!existsSync(manifest)) return undefined;
+	const pkg = JSON.parse(readFileSync(manifest, "utf8")) as { exports?: unknown; main?: string };
+	const exported =
+		pkg.exports === undefined ? undefined : exports(pkg, ".", { conditions: ["bun"] });
+	const entry = exported?.[0] ?? pkg.main;
+	return entry ? Bun.resolveSync(join(dir, entry), dir) : undefined;
 }
 
 function resolvePackage(spec: string, base: string): string {

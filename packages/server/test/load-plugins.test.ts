@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError } from "../src/errors.ts";
 import { loadPlugins } from "../src/load-plugins.ts";
@@ -13,6 +13,13 @@ beforeAll(() => {
 		'export default (o = { n: "factory" }) => ({ name: o.n });\n',
 	);
 	writeFileSync(join(dir, "async.ts"), 'export default async () => ({ name: "async" });\n');
+	// A plugin package folder that declares its entry only in `exports`, as the example does.
+	mkdirSync(join(dir, "folder-package/src"), { recursive: true });
+	writeFileSync(
+		join(dir, "folder-package/package.json"),
+		JSON.stringify({ name: "folder-package", exports: { ".": "./src/entry.ts" } }),
+	);
+	writeFileSync(join(dir, "folder-package/src/entry.ts"), 'export default { name: "folder" };\n');
 	writeFileSync(join(dir, "bad-hook.ts"), 'export default { name: "bad", transform: "yes" };\n');
 	writeFileSync(
 		join(dir, "factory-throws.ts"),
@@ -53,6 +60,11 @@ describe("loadPlugins", () => {
 	test("files: an object, a factory (called without options), an async factory", async () => {
 		const plugins = await loadPlugins(["./object.ts", "./factory.ts", "./async"], dir);
 		expect(plugins.map((plugin) => plugin.name)).toEqual(["object", "factory", "async"]);
+	});
+
+	test("a package folder by path loads the entry its exports name", async () => {
+		const [plugin] = await loadPlugins(["./folder-package"], dir);
+		expect(plugin?.name).toBe("folder");
 	});
 
 	test("a package by name, resolved from the base directory", async () => {
