@@ -5,6 +5,7 @@
  * @module
  */
 import type { ArgsDef } from "citty";
+import leven from "leven";
 import { CliError } from "./errors.ts";
 
 /** The arguments of `create-echokit-plugin`, as citty defines them (shown by `--help`). */
@@ -86,28 +87,10 @@ const KNOWN = ["--name", "--help", "--version"];
 
 function unknownFlag(token: string): CliError {
 	const flag = token.split("=")[0] as string;
-	const guess = KNOWN.find((known) => editDistance(known, flag) <= 2);
+	const guess = KNOWN.find((known) => leven(known, flag) <= 2);
 	return usage(`unknown flag "${flag}"${guess ? ` (did you mean ${guess}?)` : ""}; see --help`);
 }
 
 function usage(message: string): CliError {
 	return new CliError("E_USAGE", message);
-}
-
-/** Levenshtein distance, for "did you mean" on flag names. */
-function editDistance(a: string, b: string): number {
-	let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-	for (let i = 1; i <= a.length; i++) {
-		const current = [i];
-		for (let j = 1; j <= b.length; j++) {
-			const substitute = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-			current[j] = Math.min(
-				substitute,
-				(previous[j] as number) + 1,
-				(current[j - 1] as number) + 1,
-			);
-		}
-		previous = current;
-	}
-	return previous[b.length] as number;
 }

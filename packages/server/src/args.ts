@@ -5,6 +5,7 @@
  * name, and checks each value. `ARGS` stays the citty definition, for `--help`.
  */
 import type { ArgsDef } from "citty";
+import leven from "leven";
 import { CliError } from "./errors.ts";
 import { DEFAULTS, type Settings } from "./settings.ts";
 import {
@@ -203,7 +204,7 @@ function toNonEmpty(value: string): string {
 function unknownFlag(token: string): CliError {
 	const flag = token.split("=")[0] as string;
 	const known = [...Object.keys(ARGS), "help", "version"].map((name) => `--${name}`);
-	const guess = known.find((candidate) => editDistance(candidate, flag) <= 2);
+	const guess = known.find((candidate) => leven(candidate, flag) <= 2);
 	return usage(`unknown flag "${flag}"${guess ? ` (did you mean ${guess}?)` : ""}; see --help`);
 }
 
@@ -213,22 +214,4 @@ function unexpected(argument: string): CliError {
 
 function usage(message: string): CliError {
 	return new CliError("E_USAGE", message);
-}
-
-/** Levenshtein distance, for "did you mean" on short flag names. */
-function editDistance(a: string, b: string): number {
-	let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-	for (let i = 1; i <= a.length; i++) {
-		const current = [i];
-		for (let j = 1; j <= b.length; j++) {
-			const substitute = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-			current[j] = Math.min(
-				substitute,
-				(previous[j] as number) + 1,
-				(current[j - 1] as number) + 1,
-			);
-		}
-		previous = current;
-	}
-	return previous[b.length] as number;
 }
