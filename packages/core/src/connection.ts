@@ -10,7 +10,7 @@
  * leave in arrival order.
  */
 
-import { PluginError } from "./errors.ts";
+import { logStack, PluginError } from "./errors.ts";
 import { LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
@@ -354,8 +354,10 @@ export class Connection implements ConnectionInfo {
 	/** A plugin threw or rejected: log it with the plugin's name, send what was already due, close. */
 	private fail(error: unknown): void {
 		if (this.closed) return;
+		const { logger } = this.settings;
 		const reason = error instanceof PluginError ? error.message : String(error);
-		this.settings.logger.error(`${reason} (connection ${this.label})`);
+		logger.error(`${reason} (connection ${this.label})`);
+		logStack(logger, error);
 		this.busy = false;
 		this.stopInput();
 	}

@@ -70,3 +70,12 @@ export class PluginError extends EchoError {
 		this.reason = reason;
 	}
 }
+
+/**
+ * Logs at debug level where a plugin failure came from: the stack of what the plugin threw (its
+ * file and line), for `--log-level debug`. Nothing for a failure with no thrown error behind it.
+ */
+export function logStack(logger: { debug(message: string): void }, error: unknown): void {
+	const cause = error instanceof PluginError ? error.cause : error;
+	if (cause instanceof Error && cause.stack) logger.debug(cause.stack);
+}

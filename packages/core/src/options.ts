@@ -30,7 +30,7 @@ export interface StringOption {
 	readonly description?: string;
 }
 
-/** An on/off option. From a command line `true` or `false`; a bare `key` means `true`. */
+/** An on/off option. From a command line, `true` or `false`. */
 export interface BooleanOption {
 	readonly type: "boolean";
 	readonly default?: boolean;

@@ -8,6 +8,7 @@ import { PluginError, type PluginHook } from "./errors.ts";
 import { describe } from "./options.ts";
 import { isNoReply, NO_REPLY } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type Transform } from "./settings.ts";
+import { escapeControls } from "./text.ts";
 import type { ConnectionInfo, Greeting, Message, PluginContext, TransformResult } from "./types.ts";
 
 /** What the chain decided for one message: the reply's bytes, or nothing. */
@@ -72,8 +73,8 @@ export class Pipeline {
 				} catch (error) {
 					throw failure(greeter.name, "greet", error);
 				}
-				if (isPromise(greeting)) {
-					return greeting.then(
+				if (isThenable(greeting)) {
+					return Promise.resolve(greeting).then(
 						(settled) => {
 							addGreeting(parts, greeter.name, settled);
 							return from(i + 1);
@@ -110,8 +111,11 @@ export class Pipeline {
 			this.current = i;
 			const context = this.contexts[transform.index] as PluginContext<unknown>;
 			const result = transform.run(this.message, context);
-			if (isPromise(result)) {
-				return result.then((settled) => (this.apply(settled) ? this.runFrom(i + 1) : NO_REPLY));
+			if (isThenable(result)) {
+				// Promise.resolve: any thenable, even one that calls back at once, becomes a promise.
+				return Promise.resolve(result).then((settled) =>
+					this.apply(settled) ? this.runFrom(i + 1) : NO_REPLY,
+				);
 			}
 			if (!this.apply(result)) return NO_REPLY;
 		}
@@ -159,11 +163,15 @@ class ReusedMessage implements Message {
 	}
 }
 
-/** What a plugin threw, as a {@link PluginError} naming the plugin and hook (kept if it is one). */
+/**
+ * What a plugin threw, as a {@link PluginError} naming the plugin and hook (kept if it is one).
+ * The reason is made one safe line: a plugin's error message often quotes what a client sent,
+ * and must not let it forge log lines or drive a terminal.
+ */
 function failure(plugin: string, hook: PluginHook, error: unknown): PluginError {
 	if (error instanceof PluginError) return error;
-	const reason = error instanceof Error ? error.message : String(error);
-	return new PluginError("E_PLUGIN", reason, { plugin, hook, cause: error });
+	const reason = error instanceof Error ? error.message || error.name : String(error);
+	return new PluginError("E_PLUGIN", escapeControls(reason), { plugin, hook, cause: error });
 }
 
 function addGreeting(parts: Uint8Array[], plugin: string, greeting: Greeting): void {
@@ -179,11 +187,11 @@ function addGreeting(parts: Uint8Array[], plugin: string, greeting: Greeting): v
 	}
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 	return (
 		typeof value === "object" &&
 		value !== null &&
-		typeof (value as Promise<unknown>).then === "function"
+		typeof (value as PromiseLike<unknown>).then === "function"
 	);
 }
 

@@ -3,6 +3,7 @@
  * plugin states (open → transform → close), and the reply goes back to the sender.
  */
 import type { udp } from "bun";
+import { logStack } from "./errors.ts";
 import { Pipeline } from "./pipeline.ts";
 import { isNoReply, type NoReply } from "./plugin.ts";
 import type { ConnectionSettings } from "./settings.ts";
@@ -39,6 +40,7 @@ export async function serveUdp(
 				const failed = (error: unknown) => {
 					const failure = pipeline.asFailure(error);
 					logger.error(`${failure.message} (datagram from ${remoteAddress}:${remotePort})`);
+					logStack(logger, failure);
 				};
 				let pending = false;
 				try {

@@ -163,3 +163,65 @@ describe("start and stop failures are PluginErrors", () => {
 		]);
 	});
 });
+
+describe("a failure line is one safe line, and the stack is there at debug", () => {
+	test("what a client sent, quoted in a plugin's error, cannot forge log lines or colour them", async () => {
+		const logger = recordingLogger();
+		const parse = definePlugin({
+			name: "parse",
+			transform: (message) => {
+				throw new Error(`not a number: ${message.text()}`);
+			},
+		});
+		const server = await startServer({ port: 0, plugins: [parse], logger });
+		try {
+			const client = await connect({ port: server.port });
+			client.write('abc\nechokit: fake "admin" logged in\n\x1b[2J\x1b[31mred\u2028');
+			await client.end();
+			await client.readAll();
+			await waitFor("the error line", () => logger.lines.some((l) => l.level === "error"));
+			const [line] = logger.lines.filter((l) => l.level === "error");
+			expect(line?.message).toStartWith(
+				'plugin "parse" failed in transform: not a number: abc\\nechokit: fake "admin" logged in\\n\\x1b[2J\\x1b[31mred\\u2028 (connection #1 ',
+			);
+			expect(line?.message).not.toContain("\n");
+			expect(line?.message).not.toContain("\u001b");
+		} finally {
+			await server.stop();
+		}
+	});
+
+	test("the thrown error's stack, with the plugin's file and line, is logged at debug", async () => {
+		const t = testPlugin(
+			definePlugin({
+				name: "typo",
+				transform: () => {
+					const table: Record<string, { reply: string }> = {};
+					return (table.missing as { reply: string }).reply;
+				},
+			}),
+		);
+		await t.send("x");
+		expect(t.logs.map((l) => l.level)).toEqual(["error", "debug"]);
+		expect(t.logs[1]?.message).toContain("contract.test.ts:");
+	});
+});
+
+test("a thenable that is not a Promise is awaited like one", async () => {
+	const t = testPlugin(
+		{
+			name: "thenable",
+			transform: () =>
+				({
+					// biome-ignore lint/suspicious/noThenProperty: the odd thenable under test.
+					then(resolve: (value: string) => void) {
+						resolve("T"); // at once, and returning nothing
+					},
+				}) as never,
+		},
+		{ framing: "lines" },
+	);
+	await t.send("a\nb\n");
+	expect(t.text).toBe("T\nT\n");
+	expect(t.closed).toBe(false);
+});

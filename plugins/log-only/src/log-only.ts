@@ -2,6 +2,7 @@ import {
 	type ConnectionInfo,
 	checkOptions,
 	definePlugin,
+	escapeControls,
 	NO_REPLY,
 	type Plugin,
 	PluginError,
@@ -76,19 +77,4 @@ function preview(bytes: Uint8Array): string {
 	let end = PREVIEW_BYTES;
 	while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
 	return `${escapeControls(decoder.decode(bytes.subarray(0, end)))}… (${bytes.byteLength} bytes)`;
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/g;
-const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\" };
-
-function escapeControls(text: string): string {
-	return text.replace(UNSAFE, (char) => {
-		const code = char.charCodeAt(0);
-		return NAMED[char] ?? (code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`);
-	});
-}
-
-function hex(code: number, digits: number): string {
-	return code.toString(16).padStart(digits, "0");
 }
