@@ -125,7 +125,9 @@ describe("planSteps", () => {
 			expect.stringContaining('unknown marker "rnu" at README.md:1'),
 			expect.stringContaining("norun needs a reason at README.md:3"),
 			expect.stringContaining("must not leave the sandbox at README.md:5"),
-			expect.stringContaining("must not write into node_modules (linked from the repository) at README.md:7"),
+			expect.stringContaining(
+				"must not write into node_modules (linked from the repository) at README.md:7",
+			),
 			expect.stringContaining('cannot run a "json" block at README.md:9'),
 			expect.stringContaining("an output block at README.md:11 must come right after"),
 		]);

@@ -119,3 +119,22 @@ export default definePlugin({
 		expect(await exchange(port, "fresh\n")).toBe("fresh\n");
 	});
 });
+
+test("a plugin that never finishes loading is reported, not a silent hang", async () => {
+	const file = scratch.write(
+		"never.ts",
+		'await new Promise(() => {});\nexport default { name: "never" };\n',
+	);
+	const server = new ServerProcess(["--port", "0", "--plugin", fromRoot(file)]);
+	await server.waitFor(
+		/warning: still loading plugin .*never\.ts after 3 s: does a top-level await or its factory never settle\?/,
+		"stderr",
+	);
+	expect(server.stdout).not.toContain("Listening on");
+});
+
+test("a file whose name holds a ':' is that file, not options", async () => {
+	const file = scratch.write("odd:name=1.ts", 'export default { name: "odd" };\n');
+	const server = new ServerProcess(["--port", "0", "--quiet", "--plugin", fromRoot(file)]);
+	expect(await exchange(await server.listening(), "x")).toBe("x");
+});

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import type { TCPSocketListener } from "bun";
+import { REPEAT_WINDOW_MS } from "../packages/server/src/signals.ts";
 import {
 	BIN,
 	client,
@@ -209,6 +210,12 @@ describe("bad input: one line on stderr, no stack trace, a documented exit code"
 			'function reverse() { return { name: "reverse" }; }\nexport default () => reverse;\n',
 		);
 		scratch.write("object.ts", 'export default { name: "object" };\n');
+		scratch.write("a-class.ts", "export default class Shout { name = 'shout'; }\n");
+		scratch.write("a-promise.ts", 'export default Promise.resolve({ name: "later" });\n');
+		scratch.folder("empty-folder");
+		scratch.write("bad-json/package.json", "{ main: ");
+		scratch.write("missing-main/package.json", '{ "main": "./nope.ts" }');
+		scratch.write("no-dot-export/package.json", '{ "exports": { "./x": "./x.ts" } }');
 		scratch.write(
 			"start-fails.ts",
 			'export default { name: "grumpy", start() { throw new Error("no start today"); } };\n',
@@ -286,7 +293,7 @@ describe("bad input: one line on stderr, no stack trace, a documented exit code"
 		],
 		[
 			"options for a builtin that takes none",
-			() => ["--plugin", "uppercase:loud"],
+			() => ["--plugin", "uppercase:loud=yes"],
 			4,
 			/plugin "uppercase": unknown option "loud" \(it takes no options\) \(E_PLUGIN_OPTIONS\)/,
 		],
@@ -307,6 +314,54 @@ describe("bad input: one line on stderr, no stack trace, a documented exit code"
 			() => ["--plugin", "delay:ms=1,,jitter=2"],
 			2,
 			/invalid plugin options in "delay:ms=1,,jitter=2"/,
+		],
+		[
+			"a class instead of a plugin",
+			() => ["--plugin", path("a-class.ts")],
+			4,
+			/its default export is a class \(Shout\), not a plugin: .* export default \(\) => new Shout\(\)/,
+		],
+		[
+			"a promise instead of a plugin",
+			() => ["--plugin", path("a-promise.ts")],
+			4,
+			/its default export is a promise, not a plugin/,
+		],
+		[
+			"a folder with nothing to load",
+			() => ["--plugin", path("empty-folder")],
+			4,
+			/empty-folder is a folder, but it has no package\.json and there is no index file in it/,
+		],
+		[
+			"a package folder whose package.json is not JSON",
+			() => ["--plugin", path("bad-json")],
+			4,
+			/bad-json: its package\.json is not valid JSON/,
+		],
+		[
+			"a package folder whose main does not exist",
+			() => ["--plugin", path("missing-main")],
+			4,
+			/missing-main: its package\.json names \.\/nope\.ts as the entry, and there is no such file/,
+		],
+		[
+			"a package folder that exports no '.'",
+			() => ["--plugin", path("no-dot-export")],
+			4,
+			/no-dot-export: its package\.json exports no "\." entry to load/,
+		],
+		[
+			"a package name that is a folder here",
+			() => ["--plugin", "tests"],
+			4,
+			/unknown plugin "tests" \(did you mean \.\/tests\?\)/,
+		],
+		[
+			"an option without a value",
+			() => ["--plugin", "delay:ms"],
+			2,
+			/option "ms" has no value \(write ms=VALUE\)/,
 		],
 		[
 			"options for a module that exports a plugin object",
@@ -420,9 +475,23 @@ describe("signals", () => {
 		await server.waitFor(/Data received: never answered/);
 		server.signal("SIGTERM");
 		await server.waitFor(/SIGTERM: stopping/);
+		await Bun.sleep(REPEAT_WINDOW_MS + 100); // a repeat sooner is the same signal, twice
 		server.signal("SIGTERM");
 		expect(await server.exited()).toBe(143);
 		expect(server.stderr).toContain("SIGTERM again");
+	});
+
+	test("one Ctrl-C seen twice (the terminal's and bunx's copy) still stops gracefully", async () => {
+		const server = new ServerProcess(["--port", "0", "--plugin", "delay:ms=500"]);
+		const c = await client(await server.listening());
+		c.write("owed");
+		await c.end();
+		await server.waitFor(/Data received: owed/);
+		server.signal("SIGINT");
+		server.signal("SIGINT");
+		expect(decoder.decode(await c.readAll())).toBe("owed");
+		expect(await server.exited()).toBe(0);
+		expect(server.stderr).not.toContain("again");
 	});
 });
 

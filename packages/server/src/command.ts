@@ -7,11 +7,12 @@ import type { ConsolaInstance } from "consola/core";
 import pkg from "../package.json" with { type: "json" };
 import { ARGS, parseFlags } from "./args.ts";
 import { loadConfigFile } from "./config.ts";
-import { errorStack, toCliError } from "./errors.ts";
+import { CliError, errorStack, toCliError } from "./errors.ts";
 import { loadPlugins } from "./load-plugins.ts";
 import { createLogger } from "./logger.ts";
 import { serve } from "./serve.ts";
 import { resolveSettings } from "./settings.ts";
+import { warnIfSlow } from "./slow.ts";
 import { readTls } from "./tls.ts";
 import { runWorkers, workerIndex } from "./workers.ts";
 
@@ -35,7 +36,11 @@ export const command = defineCommand({
 		const flags = parseFlags(rawArgs);
 		state.json = flags.json ?? false;
 		state.logger = createLogger({ level: flags.logLevel ?? "info", json: state.json });
-		const config = await loadConfigFile(flags.config, cwd);
+		const config = await warnIfSlow(loadConfigFile(flags.config, cwd), (seconds) =>
+			state.logger.warn(
+				`still loading the config file after ${seconds} s: does a top-level await in it never settle?`,
+			),
+		);
 		const settings = resolveSettings(flags, config, cwd);
 		const worker = workerIndex();
 		state.json = settings.json;
@@ -49,7 +54,12 @@ export const command = defineCommand({
 		if (worker === undefined && settings.workers > 1) {
 			return await runWorkers(settings, rawArgs, state.logger, tls);
 		}
-		const plugins = await loadPlugins(settings.plugins.entries, settings.plugins.base);
+		const { entries, base, file } = settings.plugins;
+		const plugins = await loadPlugins(entries, base, state.logger).catch((error: unknown) => {
+			// Say which file a plugin entry came from, as for the config's other errors.
+			if (file && error instanceof CliError) error.message = `${error.message} (in ${file})`;
+			throw error;
+		});
 		await serve(settings, { plugins, logger: state.logger, ...(tls ? { tls } : {}), worker });
 	},
 });

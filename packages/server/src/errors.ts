@@ -3,9 +3,6 @@ import { EchoError } from "@echokit/core";
 import { hostPort } from "./format.ts";
 import type { Settings } from "./settings.ts";
 
-/** Signals that stop the server, with their numbers: a second one exits with 128 + the number. */
-export const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
-
 /** Every error code the echo-server CLI reports, with the process exit code it leads to. */
 export const EXIT_CODES = {
 	/** A bug or something nobody foresaw. */

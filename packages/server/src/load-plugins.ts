@@ -3,12 +3,11 @@
  * (relative to the base directory), or an installed package resolved from it — each optionally
  * with options (`delay:ms=200`, see plugin-spec.ts) passed to the module's factory.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
-import { type AnyPlugin, PluginError } from "@echokit/core";
-import { exports } from "resolve.exports";
+import { type AnyPlugin, type Logger, PluginError } from "@echokit/core";
 import { CliError, describeError, describeLoadError } from "./errors.ts";
 import { parsePluginSpec } from "./plugin-spec.ts";
+import { isExistingPath, resolvePlugin } from "./resolve-plugin.ts";
+import { warnIfSlow } from "./slow.ts";
 import type { PluginEntry } from "./types.ts";
 
 /** The plugins `--plugin NAME` knows without a path, loaded only when named. */
@@ -29,26 +28,39 @@ export const BUILTIN_PLUGINS = Object.keys(BUILTINS);
  * file:line:column, a throw while loading, a factory that throws), `E_PLUGIN_INVALID` (no
  * default export, no `name`, a factory returning a function, a hook that is not a function) or
  * `E_PLUGIN_OPTIONS` (options the plugin refuses, or options for a plugin without a factory).
+ * A plugin still loading after a few seconds is reported through `logger.warn`, again every 10 s.
  * @example
  * const plugins = await loadPlugins(["uppercase", "delay:ms=200", "./my-plugin.ts"], process.cwd());
  */
 export async function loadPlugins(
 	entries: readonly PluginEntry[],
 	base: string,
+	logger: Pick<Logger, "warn"> = { warn() {} },
 ): Promise<AnyPlugin[]> {
 	const plugins: AnyPlugin[] = [];
 	for (const entry of entries) {
-		if (typeof entry === "string") plugins.push(await loadByName(entry, base));
-		else plugins.push(await toPlugin(entry, "a plugin in the config", undefined));
+		const shown = typeof entry === "string" ? entry : "a plugin in the config";
+		const loading =
+			typeof entry === "string" ? loadByName(entry, base) : toPlugin(entry, shown, undefined);
+		plugins.push(
+			await warnIfSlow(loading, (seconds) =>
+				logger.warn(
+					`still loading plugin ${shown} after ${seconds} s: does a top-level await or its factory never settle?`,
+				),
+			),
+		);
 	}
 	return plugins;
 }
 
 async function loadByName(spec: string, base: string): Promise<AnyPlugin> {
-	const { target, options } = parsePluginSpec(spec);
+	// A file whose name holds a `:` is that file, not a target with options.
+	const { target, options } = isExistingPath(spec, base)
+		? { target: spec, options: undefined }
+		: parsePluginSpec(spec);
 	const builtin = BUILTINS[target];
 	if (builtin) return toPlugin((await builtin()).default, `plugin "${target}"`, options);
-	const file = isPath(target) ? resolveFile(target, base) : resolvePackage(target, base);
+	const file = resolvePlugin(target, base, BUILTIN_PLUGINS);
 	let module: Record<string, unknown>;
 	try {
 		module = await import(file);
@@ -79,6 +91,21 @@ async function toPlugin(
 	shown: string,
 	options: Record<string, string> | undefined,
 ): Promise<AnyPlugin> {
+	if (isThenable(exported)) {
+		throw new CliError(
+			"E_PLUGIN_INVALID",
+			`${shown}: its default export is a promise, not a plugin (export an async factory instead, or await in the module)`,
+		);
+	}
+	if (
+		typeof exported === "function" &&
+		/^class\b/.test(Function.prototype.toString.call(exported))
+	) {
+		throw new CliError(
+			"E_PLUGIN_INVALID",
+			`${shown}: its default export is a class (${exported.name || "anonymous"}), not a plugin: export an instance or a factory, e.g. export default () => new ${exported.name || "MyPlugin"}()`,
+		);
+	}
 	if (typeof exported !== "function") {
 		if (options) {
 			throw new CliError(
@@ -136,55 +163,10 @@ function checkPlugin(value: unknown, shown: string, what: string): AnyPlugin {
 
 const HOOKS = ["start", "stop", "open", "greet", "transform", "close"] as const;
 
-/** `./x.ts`, `../x`, `/abs/x.ts` or a bare `x.ts` are files; anything else names a package. */
-function isPath(spec: string): boolean {
+function isThenable(value: unknown): boolean {
 	return (
-		spec === "." ||
-		spec === ".." ||
-		spec.startsWith("./") ||
-		spec.startsWith("../") ||
-		isAbsolute(spec) ||
-		/\.[cm]?[jt]sx?$/.test(spec)
+		typeof value === "object" &&
+		value !== null &&
+		typeof (value as { then?: unknown }).then === "function"
 	);
-}
-
-/**
- * Bun's resolver, so `./plugin` finds `./plugin.ts` or a folder's `index`; a folder with a
- * `package.json` loads its entry as an import of the package by name would (its `exports`,
- * then `main`), since Bun, like Node, reads only `main` for a folder given by path.
- */
-function resolveFile(spec: string, base: string): string {
-	const path = resolve(base, spec);
-	try {
-		return packageEntry(path) ?? Bun.resolveSync(path, base);
-	} catch (error) {
-		throw new CliError(
-			"E_PLUGIN_NOT_FOUND",
-			`plugin file not found: ${spec} (looked for ${path})`,
-			{ cause: error },
-		);
-	}
-}
-
-/** The entry of the package in folder `dir`, or `undefined` when it has no `package.json`. */
-function packageEntry(dir: string): string | undefined {
-	const manifest = join(dir, "package.json");
-	if (!existsSync(manifest)) return undefined;
-	const pkg = JSON.parse(readFileSync(manifest, "utf8")) as { exports?: unknown; main?: string };
-	const exported =
-		pkg.exports === undefined ? undefined : exports(pkg, ".", { conditions: ["bun"] });
-	const entry = exported?.[0] ?? pkg.main;
-	return entry ? Bun.resolveSync(join(dir, entry), dir) : undefined;
-}
-
-function resolvePackage(spec: string, base: string): string {
-	try {
-		return Bun.resolveSync(spec, base);
-	} catch (error) {
-		throw new CliError(
-			"E_PLUGIN_NOT_FOUND",
-			`unknown plugin "${spec}": not a builtin (${BUILTIN_PLUGINS.join(", ")}), a file path, or a package installed in ${base}`,
-			{ cause: error },
-		);
-	}
 }

@@ -4,9 +4,9 @@
  *
  * - TARGET is a builtin name, a file path or a package name (see load-plugins.ts).
  * - The options follow the first `:` after which only `key=value` pairs come, separated by
- *   commas; a bare `key` means `key=true`. Values are strings, passed as they are to the plugin's
- *   factory, which checks and converts them (`checkOptions` in @echokit/core). A value may hold
- *   `:` and `=`, not `,`; for such values use the config file.
+ *   commas (a bare `key` is an error: there is no value to guess). Values are strings, passed
+ *   as they are to the plugin's factory, which checks and converts them (`checkOptions` in
+ *   @echokit/core). A value may hold `:` and `=`, not `,`; for such values use the config file.
  * - So a path with a `:` in it still works (`C:\plugins\x.ts`, `./a:b.ts`) as long as what follows
  *   the colon is not an option list.
  */
@@ -22,7 +22,8 @@ export interface PluginSpec {
 
 /**
  * Splits `TARGET[:OPTIONS]`. Throws `E_USAGE` for options that are present but malformed: an
- * empty list (`delay:`), an empty key (`delay:ms=1,`), a key given twice.
+ * empty list (`delay:`), a stray comma (`delay:ms=1,`), a key without a value (`delay:ms`), a
+ * key given twice.
  * @example
  * parsePluginSpec("delay:ms=200,jitter=50"); // { target: "delay", options: { ms: "200", jitter: "50" } }
  * parsePluginSpec("./my-plugin.ts");          // { target: "./my-plugin.ts", options: undefined }
@@ -38,10 +39,12 @@ export function parsePluginSpec(spec: string): PluginSpec {
 	for (const pair of list.split(",")) {
 		const eq = pair.indexOf("=");
 		const key = eq === -1 ? pair : pair.slice(0, eq);
+		// A bare key would have to guess a value; for a string option no guess is right.
+		if (eq === -1) throw usage(spec, `option "${key}" has no value (write ${key}=VALUE)`);
 		if (Object.hasOwn(options, key)) {
 			throw usage(spec, `option "${key}" is given twice`);
 		}
-		options[key] = eq === -1 ? "true" : pair.slice(eq + 1);
+		options[key] = pair.slice(eq + 1);
 	}
 	return { target, options };
 }

@@ -11,10 +11,11 @@ import {
 } from "@echokit/core";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
-import { listenError, SIGNAL_NUMBERS, toCliError } from "./errors.ts";
+import { listenError, toCliError } from "./errors.ts";
 import { hostPort } from "./format.ts";
 import { labLog } from "./lab-log.ts";
 import type { Settings } from "./settings.ts";
+import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import type { TlsPem } from "./tls.ts";
 import { atLeast } from "./values.ts";
 import { reportReady } from "./workers.ts";
@@ -105,7 +106,8 @@ function toMilliseconds(seconds: number): number {
 
 /**
  * SIGINT/SIGTERM: stop accepting, let queued replies drain (up to {@link STOP_TIMEOUT_MS}), exit 0.
- * A second signal exits at once with 128 + the signal's number (130, 143). A worker ignores a
+ * A second signal exits at once with 128 + the signal's number (130, 143) — not the same Ctrl-C
+ * delivered twice by the terminal and `bunx` (see signals.ts). A worker ignores a
  * second signal (Ctrl-C reaches it from the terminal *and* from its primary); its primary
  * kills it if it must.
  * @returns a function that stops the same way, for other reasons.
@@ -128,16 +130,14 @@ function stopOnSignals(
 		);
 		if (worker !== undefined) logger.debug(`worker ${worker} (pid ${process.pid}): ${reason}`);
 	};
-	const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+	onStopSignals((signal, again) => {
 		if (worker !== undefined) return stop(`${signal}, stopping`);
-		if (stopping) {
+		if (again) {
 			logger.warn(`${signal} again: exiting without waiting for queued replies`);
 			process.exit(128 + SIGNAL_NUMBERS[signal]);
 		}
 		logger.info({ message: `${signal}: stopping (send it again to exit now)`, signal });
 		stop(signal);
-	};
-	process.on("SIGINT", onSignal);
-	process.on("SIGTERM", onSignal);
+	});
 	return stop;
 }

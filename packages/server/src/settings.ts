@@ -34,7 +34,12 @@ export interface Settings {
 	logLevel: LogLevel;
 	json: boolean;
 	/** Plugins in order, with the directory their relative paths and packages resolve from. */
-	plugins: { entries: PluginEntry[]; base: string };
+	plugins: {
+		entries: PluginEntry[];
+		base: string;
+		/** The config file they come from, as errors name it; absent for `--plugin`. */
+		file?: string;
+	};
 }
 
 /** The defaults of every setting, as `--help` and the README state them. */
@@ -72,7 +77,11 @@ export function resolveSettings(
 	const fromFile = (path: string) => (isAbsolute(path) ? path : resolve(dir, path));
 	const plugins = flags.plugins
 		? { entries: flags.plugins, base: cwd }
-		: { entries: file.plugins ?? [], base: dir };
+		: {
+				entries: file.plugins ?? [],
+				base: dir,
+				...(config ? { file: relative(cwd, config.file) || config.file } : {}),
+			};
 	const tcpFlag = flags.host !== undefined || flags.port !== undefined;
 	const unix = flags.unix ?? (tcpFlag || file.unix === undefined ? undefined : fromFile(file.unix));
 	const tls =

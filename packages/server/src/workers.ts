@@ -19,8 +19,9 @@ import { startServer } from "@echokit/core";
 import type { Subprocess } from "bun";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
-import { CliError, listenError, SIGNAL_NUMBERS } from "./errors.ts";
+import { CliError, listenError } from "./errors.ts";
 import type { Settings } from "./settings.ts";
+import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import type { TlsPem } from "./tls.ts";
 
 /** Set in a worker's environment to its number (1…N); read only together with an IPC channel. */
@@ -170,7 +171,7 @@ class WorkerPool {
 
 	/** SIGINT/SIGTERM: stop every worker gracefully; a second one kills them. */
 	stopOnSignals(): void {
-		const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+		onStopSignals((signal) => {
 			if (this.stopping) {
 				this.logger.warn(`${signal} again: killing the workers`);
 				for (const worker of this.live.values()) worker.proc.kill("SIGKILL");
@@ -182,9 +183,7 @@ class WorkerPool {
 				signal,
 			});
 			this.stop();
-		};
-		process.on("SIGINT", onSignal);
-		process.on("SIGTERM", onSignal);
+		});
 	}
 
 	/** SIGTERM to every worker; the process exits (0, or `code`) when the last has gone. */

@@ -151,7 +151,11 @@ describe("resolveSettings", () => {
 			quiet: true,
 			host: "127.0.0.1",
 		});
-		expect(settings.plugins).toEqual({ entries: ["uppercase"], base: "/x" });
+		expect(settings.plugins).toEqual({
+			entries: ["uppercase"],
+			base: "/x",
+			file: "../x/echo.config.ts",
+		});
 	});
 
 	test("flags over the config; --plugin replaces its list, from the working directory", () => {

@@ -10,7 +10,7 @@ describe("parsePluginSpec: TARGET[:key=value,…]", () => {
 		["./p.ts:greeting=a:b", "./p.ts", { greeting: "a:b" }], // a value may hold ':' and '='
 		["./p.ts:eq==", "./p.ts", { eq: "=" }],
 		["./p.ts:empty=", "./p.ts", { empty: "" }],
-		["@acme/echokit-plugin-x:loud", "@acme/echokit-plugin-x", { loud: "true" }], // bare key
+		["@acme/echokit-plugin-x:loud=true", "@acme/echokit-plugin-x", { loud: "true" }],
 		["C:\\plugins\\x.ts", "C:\\plugins\\x.ts", undefined], // a drive letter is no option list
 		["C:\\plugins\\x.ts:ms=1", "C:\\plugins\\x.ts", { ms: "1" }],
 		["./a:b.ts", "./a:b.ts", undefined], // a ':' in a file name
@@ -26,6 +26,8 @@ describe("parsePluginSpec: TARGET[:key=value,…]", () => {
 		["delay:ms=1,,jitter=2", '"ms=1,,jitter=2" is not a list of key=value'],
 		["./x.ts:=5", '"=5" is not a list of key=value'],
 		["delay:ms=1,ms=2", 'option "ms" is given twice'],
+		["./my-plugin:prefix", 'option "prefix" has no value (write prefix=VALUE)'],
+		["delay:ms=1,jitter", 'option "jitter" has no value (write jitter=VALUE)'],
 	];
 	for (const [spec, why] of malformed) {
 		test(`${spec}: E_USAGE, saying why and how to write it`, () => {
