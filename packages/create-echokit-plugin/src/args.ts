@@ -88,7 +88,9 @@ const KNOWN = ["--name", "--help", "--version"];
 function unknownFlag(token: string): CliError {
 	const flag = token.split("=")[0] as string;
 	const guess = KNOWN.find((known) => leven(known, flag) <= 2);
-	return usage(`unknown flag "${flag}"${guess ? ` (did you mean ${guess}?)` : ""}; see --help`);
+	// Bun drops a leading `--` before the program sees it, so `./-x` is the way to say a folder.
+	const hint = guess ? ` (did you mean ${guess}?)` : ` (a folder named ${token}? write ./${token})`;
+	return usage(`unknown flag "${flag}"${hint}; see --help`);
 }
 
 function usage(message: string): CliError {

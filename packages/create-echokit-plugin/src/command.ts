@@ -105,7 +105,8 @@ function report(result: ScaffoldResult): string {
 		"",
 		"Next steps:",
 		...(dir === "." ? [] : [`  cd ${dir}`]),
-		"  bun install         # not needed inside the echokit repository",
+		// Inside the echokit repository (or a project that has it) there is nothing to install.
+		...(resolvesCore(result.target) ? [] : ["  bun install"]),
 		"  bun test",
 		"  bun run typecheck",
 		"",
@@ -113,6 +114,16 @@ function report(result: ScaffoldResult): string {
 		`  bunx echo-server --framing lines --plugin ${dir}`,
 		`  bunx echo-client --framing lines --message hello   # in another terminal: ${DEFAULT_PREFIX}hello`,
 	].join("\n");
+}
+
+/** Whether `@echokit/core` is importable from `dir` already (a clone, or a project with it). */
+function resolvesCore(dir: string): boolean {
+	try {
+		Bun.resolveSync("@echokit/core", dir);
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 /** Quotes a path for a POSIX shell when it holds anything but safe characters. */

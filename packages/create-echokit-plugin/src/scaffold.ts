@@ -26,6 +26,8 @@ export interface ScaffoldResult {
 	plugin: string;
 	/** The folder as the user should type it from `cwd`: `./my-plugin`, `../x`, or absolute. */
 	shownDir: string;
+	/** The folder, absolute. */
+	target: string;
 	/** The files written, relative to the folder. */
 	files: string[];
 }
@@ -40,7 +42,8 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
 	const cwd = options.cwd ?? process.cwd();
 	const target = resolve(cwd, options.dir);
 	const folder = basename(target);
-	const packageName = options.name ?? folder;
+	// `@me/shout` as the folder names the package too, as npm's scoped names read.
+	const packageName = options.name ?? (SCOPED.test(options.dir) ? options.dir : folder);
 	checkPackageName(packageName, options.name === undefined ? "the folder's name" : "--name");
 	const shownDir = showPath(cwd, target, options.dir);
 	checkTarget(target, shownDir);
@@ -54,8 +57,11 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
 		toolchain: TOOLCHAIN,
 	});
 	write(target, files);
-	return { packageName, plugin, shownDir, files: files.map((file) => file.path) };
+	return { packageName, plugin, shownDir, target, files: files.map((file) => file.path) };
 }
+
+/** A scoped package name written as a folder: `@scope/name`. */
+const SCOPED = /^@[^/\\]+\/[^/\\]+$/;
 
 /** A new folder, or an empty one; anything else is `E_NOT_EMPTY`. */
 function checkTarget(target: string, shown: string): void {

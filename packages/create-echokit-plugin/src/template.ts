@@ -248,7 +248,7 @@ bun run typecheck   # tsc, strict
 \`src/index.ts\` is the whole plugin: \`OPTIONS\` declares the options, \`checkOptions\` checks
 and types them, and \`transform\` turns each message into its reply. A transform may return a
 string or bytes (the reply), \`null\` (the message unchanged) or \`NO_REPLY\` (nothing), and may
-be async; other hooks (\`open\`, \`close\`, \`start\`, \`stop\`) are described in the echokit
+be async; other hooks (\`open\`, \`greet\`, \`close\`, \`start\`, \`stop\`) are described in the echokit
 README, section "Writing a plugin".
 `;
 }

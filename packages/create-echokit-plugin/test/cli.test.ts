@@ -48,7 +48,7 @@ describe("what it writes and prints", () => {
 				"",
 				"Next steps:",
 				"  cd ./my-plugin",
-				"  bun install         # not needed inside the echokit repository",
+				"  bun install",
 				"  bun test",
 				"  bun run typecheck",
 				"",

@@ -11,12 +11,13 @@ import { Background, ROOT, run, runOk, tempDir } from "./helpers.ts";
 
 let temp: ReturnType<typeof tempDir>;
 let plugin: string;
+let created: string;
 const servers: Background[] = [];
 
 beforeAll(async () => {
 	temp = tempDir({ linkNodeModules: true });
 	plugin = join(temp.dir, "my-plugin");
-	await runOk(["bunx", "create-echokit-plugin", "my-plugin"], temp.dir);
+	created = (await runOk(["bunx", "create-echokit-plugin", "my-plugin"], temp.dir)).stdout;
 });
 afterEach(() => {
 	for (const server of servers.splice(0)) server.kill();
@@ -24,6 +25,10 @@ afterEach(() => {
 afterAll(() => temp.remove());
 
 describe("a generated plugin, inside a clone", () => {
+	test("the next steps skip `bun install`: @echokit/core is already there", () => {
+		expect(created).toContain("Next steps:\n  cd ./my-plugin\n  bun test\n  bun run typecheck\n");
+	});
+
 	test("its own `bun test` passes", async () => {
 		const { stderr } = await runOk(["bun", "test"], plugin);
 		expect(stderr).toContain(" 3 pass");
