@@ -97,6 +97,26 @@ describe("what it writes and prints", () => {
 		expect(read("shout/README.md")).toContain("bun add @me/echokit-plugin-shout");
 	});
 
+	test("a scoped name as the folder names the package too", async () => {
+		const { code, stdout } = await create(["@me/echokit-plugin-shout"]);
+		expect(code).toBe(0);
+		expect(stdout).toStartWith(
+			'Created @me/echokit-plugin-shout (plugin "shout") in ./@me/echokit-plugin-shout:',
+		);
+		expect(JSON.parse(read("@me/echokit-plugin-shout/package.json")).name).toBe(
+			"@me/echokit-plugin-shout",
+		);
+	});
+
+	test("a folder starting with '-' is refused with the way to write it", async () => {
+		const { code, stderr } = await create(["-x"]);
+		expect(code).toBe(2);
+		expect(stderr).toBe(
+			'create-echokit-plugin: unknown flag "-x" (a folder named -x? write ./-x); see --help (E_USAGE)\n',
+		);
+		expect((await create(["./-x", "--name", "dash-x"])).code).toBe(0);
+	});
+
 	test("an existing empty folder is fine, also as `.`", async () => {
 		mkdirSync(join(temp.dir, "empty"));
 		expect((await create(["empty"])).code).toBe(0);
