@@ -138,3 +138,36 @@ test("a file whose name holds a ':' is that file, not options", async () => {
 	const server = new ServerProcess(["--port", "0", "--quiet", "--plugin", fromRoot(file)]);
 	expect(await exchange(await server.listening(), "x")).toBe("x");
 });
+
+test("--json: a plugin failure carries its code, plugin, hook and connection as fields", async () => {
+	const file = scratch.write(
+		"parse.ts",
+		'export default { name: "parse", transform(m: { text(): string }) { throw new Error("not a number: " + m.text()); } };\n',
+	);
+	const args = [
+		"--port",
+		"0",
+		"--json",
+		"--quiet",
+		"--framing",
+		"lines",
+		"--plugin",
+		fromRoot(file),
+	];
+	const server = new ServerProcess(args);
+	const port = await server.listening();
+	expect(await exchange(port, "abc\n")).toBe("");
+	await server.waitFor(/"level":"error"/, "stderr");
+	const line = JSON.parse(server.stderr.split("\n").find((l) => l.includes('"error"')) ?? "{}");
+	expect(line).toMatchObject({
+		level: "error",
+		message: expect.stringMatching(
+			/^plugin "parse" failed in transform: not a number: abc \(connection #1 /,
+		),
+		code: "E_PLUGIN",
+		plugin: "parse",
+		hook: "transform",
+		connection: 1,
+		remote: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+	});
+});

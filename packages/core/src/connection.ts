@@ -16,7 +16,7 @@ import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
-import type { ConnectionInfo, Framing } from "./types.ts";
+import type { ConnectionInfo, Framing, LogFields } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
@@ -356,7 +356,11 @@ export class Connection implements ConnectionInfo {
 		if (this.closed) return;
 		const { logger } = this.settings;
 		const reason = error instanceof PluginError ? error.message : String(error);
-		logger.error(`${reason} (connection ${this.label})`);
+		const fields: LogFields = { connection: this.id, remote: peerName(this) };
+		if (error instanceof PluginError) {
+			Object.assign(fields, { code: error.code, plugin: error.plugin, hook: error.hook });
+		}
+		logger.error(`${reason} (connection ${this.label})`, fields);
 		logStack(logger, error);
 		this.busy = false;
 		this.stopInput();

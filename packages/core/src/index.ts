@@ -22,6 +22,7 @@ export type {
 	ConnectionInfo,
 	Framing,
 	Greeting,
+	LogFields,
 	Logger,
 	Message,
 	Plugin,

@@ -16,8 +16,12 @@ import type { NO_REPLY } from "./plugin.ts";
 export type Framing = "raw" | "lines";
 
 /**
- * The logger the engine writes to. Any object with these four methods works: a consola
- * instance, `console`, or a test double. Core never logs per message on its own.
+ * The logger the engine writes to. Any object with these four methods works: `console`, a
+ * test double, or an adapter to a structured logger. Core never logs per message on its own.
+ *
+ * A line may come with one {@link LogFields} object after the message: the same facts as data
+ * (which connection, which plugin, which code), for a JSON logger to keep; `console` prints it
+ * after the message, and a logger may ignore it.
  * @example
  * const logger: Logger = { debug() {}, info: console.log, warn: console.warn, error: console.error };
  */
@@ -26,6 +30,18 @@ export interface Logger {
 	info(message: string, ...args: unknown[]): void;
 	warn(message: string, ...args: unknown[]): void;
 	error(message: string, ...args: unknown[]): void;
+}
+
+/**
+ * Facts about a log line, as data. Failures of a plugin carry `code`, `plugin` and `hook`;
+ * lines about a connection carry `connection` (its id) and `remote` (`host:port`).
+ */
+export interface LogFields {
+	code?: string;
+	plugin?: string;
+	hook?: string;
+	connection?: number;
+	remote?: string;
 }
 
 /** What a plugin learns about the server it runs in. */

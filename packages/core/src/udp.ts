@@ -6,7 +6,7 @@ import type { udp } from "bun";
 import { logStack } from "./errors.ts";
 import { Pipeline } from "./pipeline.ts";
 import { isNoReply, type NoReply } from "./plugin.ts";
-import type { ConnectionSettings } from "./settings.ts";
+import { type ConnectionSettings, peerName } from "./settings.ts";
 
 /** Binds UDP on `hostname:port`. Throws what Bun throws (the caller maps it). */
 export async function serveUdp(
@@ -39,7 +39,14 @@ export async function serveUdp(
 				};
 				const failed = (error: unknown) => {
 					const failure = pipeline.asFailure(error);
-					logger.error(`${failure.message} (datagram from ${remoteAddress}:${remotePort})`);
+					const { code, plugin, hook } = failure;
+					const remote = peerName({ remoteAddress, remotePort });
+					logger.error(`${failure.message} (datagram from ${remote})`, {
+						code,
+						plugin,
+						hook,
+						remote,
+					});
 					logStack(logger, failure);
 				};
 				let pending = false;

@@ -4,6 +4,7 @@
  * tagged {@link HINT_TAG}) go to stderr, everything else to stdout.
  */
 import { inspect } from "node:util";
+import type { Logger } from "@echokit/core";
 import { type ConsolaInstance, type ConsolaReporter, createConsola, LogLevels } from "consola/core";
 import type { LogLevel } from "./types.ts";
 
@@ -45,6 +46,23 @@ export function createLogger(options: LoggerOptions): ConsolaInstance {
 		...(options.fields ? { defaults: options.fields as Record<string, never> } : {}),
 		reporters: [options.json ? jsonReporter(sinks) : plainReporter(sinks)],
 	});
+}
+
+/**
+ * The CLI's consola as core's {@link Logger}: a line's fields object (core passes one after the
+ * message: connection, plugin, code, …) becomes fields of the log object, so `--json` keeps them
+ * and plain output shows the message alone.
+ * @example
+ * startServer({ logger: coreLogger(createLogger({ level: "info", json: true })) });
+ */
+export function coreLogger(logger: ConsolaInstance): Logger {
+	const at =
+		(level: "debug" | "info" | "warn" | "error") =>
+		(message: string, fields?: unknown): void => {
+			if (typeof fields === "object" && fields !== null) logger[level]({ ...fields, message });
+			else logger[level](message);
+		};
+	return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 type LogObject = Parameters<ConsolaReporter["log"]>[0];

@@ -5,7 +5,6 @@
 import {
 	type AnyPlugin,
 	type EchoServer,
-	type Logger,
 	type ServerOptions,
 	startServer,
 } from "@echokit/core";
@@ -14,6 +13,7 @@ import { announce, wantsHint } from "./announce.ts";
 import { listenError, toCliError } from "./errors.ts";
 import { hostPort } from "./format.ts";
 import { labLog } from "./lab-log.ts";
+import { coreLogger } from "./logger.ts";
 import type { Settings } from "./settings.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import type { TlsPem } from "./tls.ts";
@@ -95,7 +95,7 @@ export function serverOptions(settings: Settings, context: ServeContext): Server
 		udp: settings.udp && (worker === undefined || worker === 1),
 		...(worker === undefined ? {} : { reusePort: true }),
 		plugins: transcript ? [labLog(logger, settings.unix), ...plugins] : plugins,
-		logger: logger as Logger,
+		logger: coreLogger(logger),
 	};
 }
 
