@@ -171,3 +171,16 @@ test("--json: a plugin failure carries its code, plugin, hook and connection as 
 		remote: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
 	});
 });
+
+test("a start hook that never settles is reported, not a silent half-start", async () => {
+	const file = scratch.write(
+		"never-starts.ts",
+		'export default { name: "never-starts", start: () => new Promise(() => {}) };\n',
+	);
+	const server = new ServerProcess(["--port", "0", "--plugin", fromRoot(file)]);
+	await server.waitFor(
+		/warning: still starting after 3 s: does a plugin's start hook never settle\?/,
+		"stderr",
+	);
+	expect(server.stdout).not.toContain("Listening on");
+});

@@ -2,12 +2,7 @@
  * The running part of `echo-server`: start core's server with the resolved settings, announce
  * it, and stop it cleanly on SIGINT/SIGTERM.
  */
-import {
-	type AnyPlugin,
-	type EchoServer,
-	type ServerOptions,
-	startServer,
-} from "@echokit/core";
+import { type AnyPlugin, type EchoServer, type ServerOptions, startServer } from "@echokit/core";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
 import { listenError, toCliError } from "./errors.ts";
@@ -16,6 +11,7 @@ import { labLog } from "./lab-log.ts";
 import { coreLogger } from "./logger.ts";
 import type { Settings } from "./settings.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
+import { warnIfSlow } from "./slow.ts";
 import type { TlsPem } from "./tls.ts";
 import { atLeast } from "./values.ts";
 import { reportReady } from "./workers.ts";
@@ -45,7 +41,11 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 	const { logger, worker } = context;
 	let server: EchoServer;
 	try {
-		server = await startServer(serverOptions(settings, context));
+		server = await warnIfSlow(startServer(serverOptions(settings, context)), (seconds) =>
+			logger.warn(
+				`still starting after ${seconds} s: does a plugin's start hook never settle? (it listens, but has not started)`,
+			),
+		);
 	} catch (error) {
 		throw listenError(error, settings);
 	}
