@@ -3,7 +3,9 @@
  * every outcome into an exit code.
  * @module
  */
+
 import { isatty } from "node:tty";
+import { stripVTControlCharacters } from "node:util";
 import { connect, type EchoClient } from "@echokit/core";
 import { defineCommand, renderUsage, runCommand } from "citty";
 import packageJson from "../package.json" with { type: "json" };
@@ -40,7 +42,7 @@ export async function main(rawArgs: string[]): Promise<number> {
 	try {
 		const scanned = scanArgs(rawArgs);
 		if (scanned.help) {
-			console.log(`${await renderUsage(command)}\n`);
+			console.log(`${plainUnlessTerminal(await renderUsage(command))}\n`);
 			return 0;
 		}
 		if (scanned.version) {
@@ -95,4 +97,9 @@ async function runClient(args: ClientArgs): Promise<number> {
 	if (args.messages.length > 0) return oneShotMode(client, { ...options, messages: args.messages });
 	if (isatty(0)) return interactiveMode(client, options);
 	return pipeMode(client, options);
+}
+
+/** citty colours its usage even when piped: plain text unless stdout is a terminal without NO_COLOR. */
+function plainUnlessTerminal(text: string): string {
+	return process.stdout.isTTY && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
 }

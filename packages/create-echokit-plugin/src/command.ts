@@ -3,6 +3,7 @@
  * a line on stderr and an exit code.
  * @module
  */
+import { stripVTControlCharacters } from "node:util";
 import { defineCommand, renderUsage, runCommand } from "citty";
 import { type ConsolaInstance, type ConsolaReporter, createConsola } from "consola/core";
 import { ARGS, type ParsedArgs, parseArgs, requireDir } from "./args.ts";
@@ -54,7 +55,7 @@ export async function main(rawArgs: string[], io: Partial<Io> = {}): Promise<num
 	try {
 		const parsed = helpOrVersion(rawArgs) ?? parseArgs(rawArgs);
 		if (parsed.help) {
-			logger.log(`${await renderUsage(command)}\n${HELP_FOOTER}`);
+			logger.log(`${plainUnlessTerminal(await renderUsage(command))}\n${HELP_FOOTER}`);
 			return 0;
 		}
 		if (parsed.version) {
@@ -147,4 +148,9 @@ function createLogger(io: Io): ConsolaInstance {
 		},
 	};
 	return createConsola({ level: 3, throttle: 0, reporters: [reporter] });
+}
+
+/** citty colours its usage even when piped: plain text unless stdout is a terminal without NO_COLOR. */
+function plainUnlessTerminal(text: string): string {
+	return process.stdout.isTTY && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
 }

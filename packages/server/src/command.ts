@@ -2,7 +2,8 @@
  * `echo-server` as a citty command, and `main`: the one place that turns errors into a line on
  * stderr and an exit code (see `EXIT_CODES` in errors.ts).
  */
-import { defineCommand, runCommand, showUsage } from "citty";
+import { stripVTControlCharacters } from "node:util";
+import { defineCommand, renderUsage, runCommand } from "citty";
 import type { ConsolaInstance } from "consola/core";
 import pkg from "../package.json" with { type: "json" };
 import { ARGS, parseFlags } from "./args.ts";
@@ -76,7 +77,7 @@ export async function main(rawArgs: string[]): Promise<void> {
 	const state: RunState = { logger: createLogger({ level: "info", json }), json };
 	try {
 		const wants = helpOrVersion(rawArgs);
-		if (wants.help) return await showUsage(command);
+		if (wants.help) return console.log(plainUnlessTerminal(await renderUsage(command)));
 		if (wants.version) return console.log(pkg.version);
 		await runCommand(command, { rawArgs, data: state });
 	} catch (thrown) {
@@ -96,4 +97,9 @@ function helpOrVersion(rawArgs: string[]): { help?: boolean; version?: boolean }
 	} catch {
 		return { help: rawArgs.includes("--help") || rawArgs.includes("-h") };
 	}
+}
+
+/** citty colours its usage even when piped: plain text unless stdout is a terminal without NO_COLOR. */
+function plainUnlessTerminal(text: string): string {
+	return process.stdout.isTTY && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
 }
