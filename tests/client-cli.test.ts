@@ -151,5 +151,6 @@ describe("failures: one line on stderr, documented exit code", () => {
 		for (const flag of ["--host", "--port", "--framing", "--timeout", "--message"]) {
 			expect(text(result.stdout)).toContain(flag);
 		}
+		expect(text(result.stdout)).not.toContain("\u001b["); // piped: no colour codes
 	});
 });

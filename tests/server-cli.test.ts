@@ -440,6 +440,14 @@ function expectOneLineError(
 	expect(stdout).not.toContain("Listening on");
 }
 
+test("--help lists the flags, plugin options included, without colour codes when piped", async () => {
+	const { code, stdout } = await runServer(["--help"]);
+	expect(code).toBe(0);
+	expect(stdout).toContain("--plugin=<NAME|PATH[:key=value,…]>");
+	expect(stdout).toContain("hostname, delay");
+	expect(stdout).not.toContain("\u001b[");
+});
+
 describe("signals", () => {
 	test("SIGTERM with a client owed 1 MiB of replies: all of it arrives, then exit 0", async () => {
 		const server = new ServerProcess(["--port", "0", "--json"]);

@@ -183,6 +183,7 @@ describe("--help and --version", () => {
 			expect(stdout).toContain("--name=<package-name>");
 			expect(stdout).toContain("bunx create-echokit-plugin my-plugin");
 			expect(stdout).toContain("3  the folder exists and is not empty (E_NOT_EMPTY)");
+			expect(stdout).not.toContain("\u001b["); // piped: no colour codes
 		}
 		expect(snapshot()).toEqual([]);
 	});
