@@ -361,7 +361,7 @@ describe("bad input: one line on stderr, no stack trace, a documented exit code"
 			"an option without a value",
 			() => ["--plugin", "delay:ms"],
 			2,
-			/option "ms" has no value \(write ms=VALUE\)/,
+			/option "ms" has no value \(write NAME:key=value,key=value\)/,
 		],
 		[
 			"options for a module that exports a plugin object",

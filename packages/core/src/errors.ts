@@ -1,3 +1,5 @@
+import { escapeControls } from "./text.ts";
+
 /** Every error code @echokit/core raises. */
 export type EchoErrorCode =
 	| "E_ADDR_IN_USE"
@@ -77,5 +79,8 @@ export class PluginError extends EchoError {
  */
 export function logStack(logger: { debug(message: string): void }, error: unknown): void {
 	const cause = error instanceof PluginError ? error.cause : error;
-	if (cause instanceof Error && cause.stack) logger.debug(cause.stack);
+	if (!(cause instanceof Error) || !cause.stack) return;
+	// The message may quote a client (escaped, as in the error line); the frames are code's.
+	const frames = cause.stack.split("\n").filter((line) => /^\s+at /.test(line));
+	logger.debug([`${cause.name}: ${escapeControls(cause.message)}`, ...frames].join("\n"));
 }

@@ -203,7 +203,28 @@ describe("a failure line is one safe line, and the stack is there at debug", () 
 		);
 		await t.send("x");
 		expect(t.logs.map((l) => l.level)).toEqual(["error", "debug"]);
+		expect(t.logs[1]?.message).toStartWith("TypeError: ");
 		expect(t.logs[1]?.message).toContain("contract.test.ts:");
+	});
+
+	test("the stack's message is escaped too: debug output is no way around it", async () => {
+		const t = testPlugin({
+			name: "parse",
+			transform: (message) => {
+				throw new Error(`not a number: ${message.text()}`);
+			},
+		});
+		await t.send('a\nplugin "z" failed: FORGED\n\x1b[31mRED');
+		const stack = t.logs.find((l) => l.level === "debug")?.message ?? "";
+		expect(stack.split("\n")[0]).toBe(
+			'Error: not a number: a\\nplugin "z" failed: FORGED\\n\\x1b[31mRED',
+		);
+		expect(
+			stack
+				.split("\n")
+				.slice(1)
+				.every((line) => /^\s+at /.test(line)),
+		).toBe(true);
 	});
 });
 

@@ -88,8 +88,11 @@ const KNOWN = ["--name", "--help", "--version"];
 function unknownFlag(token: string): CliError {
 	const flag = token.split("=")[0] as string;
 	const guess = KNOWN.find((known) => leven(known, flag) <= 2);
-	// Bun drops a leading `--` before the program sees it, so `./-x` is the way to say a folder.
-	const hint = guess ? ` (did you mean ${guess}?)` : ` (a folder named ${token}? write ./${token})`;
+	// Bun drops a leading `--` before the program sees it, so `./-x` is the way to say a folder
+	// (and npm names cannot start with `-`: it needs a --name).
+	const hint = guess
+		? ` (did you mean ${guess}?)`
+		: ` (a folder named ${token}? write ./${token} --name PACKAGE_NAME)`;
 	return usage(`unknown flag "${flag}"${hint}; see --help`);
 }
 

@@ -112,7 +112,7 @@ describe("what it writes and prints", () => {
 		const { code, stderr } = await create(["-x"]);
 		expect(code).toBe(2);
 		expect(stderr).toBe(
-			'create-echokit-plugin: unknown flag "-x" (a folder named -x? write ./-x); see --help (E_USAGE)\n',
+			'create-echokit-plugin: unknown flag "-x" (a folder named -x? write ./-x --name PACKAGE_NAME); see --help (E_USAGE)\n',
 		);
 		expect((await create(["./-x", "--name", "dash-x"])).code).toBe(0);
 	});

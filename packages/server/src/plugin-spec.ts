@@ -40,7 +40,7 @@ export function parsePluginSpec(spec: string): PluginSpec {
 		const eq = pair.indexOf("=");
 		const key = eq === -1 ? pair : pair.slice(0, eq);
 		// A bare key would have to guess a value; for a string option no guess is right.
-		if (eq === -1) throw usage(spec, `option "${key}" has no value (write ${key}=VALUE)`);
+		if (eq === -1) throw usage(spec, `option "${key}" has no value`);
 		if (Object.hasOwn(options, key)) {
 			throw usage(spec, `option "${key}" is given twice`);
 		}
