@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { runOk } from "../packages/create-echokit-plugin/test/helpers.ts";
 import { killAll, ROOT, ServerProcess } from "./fixtures/server/harness.ts";
 
 /** Where the packed tarballs, the author's project and the plugin live; removed at the end. */
@@ -155,25 +156,6 @@ async function packPublicPackages(destination: string): Promise<Record<string, s
 		}),
 	);
 	return packed;
-}
-
-async function runOk(command: string[], cwd: string) {
-	const proc = Bun.spawn(command, {
-		cwd,
-		stdin: "ignore",
-		stdout: "pipe",
-		stderr: "pipe",
-		env: { ...process.env, NO_COLOR: "1" },
-	});
-	const [stdout, stderr, code] = await Promise.all([
-		new Response(proc.stdout).text(),
-		new Response(proc.stderr).text(),
-		proc.exited,
-	]);
-	if (code !== 0) {
-		throw new Error(`${command.join(" ")} exited ${code} in ${cwd}\n${stdout}\n${stderr}`);
-	}
-	return { stdout, stderr };
 }
 
 function readJson(path: string) {
