@@ -9,7 +9,6 @@
  * the connection is marked busy and later chunks wait in `inbox` until it settles: replies
  * leave in arrival order.
  */
-
 import { logStack, PluginError } from "./errors.ts";
 import { LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
@@ -74,11 +73,10 @@ export class Connection implements ConnectionInfo {
 			this.fail(error);
 			return;
 		}
-		if (isPromise(greeting)) this.wait(greeting, false);
-		else {
+		if (greeting instanceof Uint8Array || isNoReply(greeting)) {
 			this.reply(greeting, false);
 			this.writeBatch();
-		}
+		} else this.wait(greeting, false);
 	}
 
 	/** Bun `data`: one socket read. */
@@ -86,11 +84,7 @@ export class Connection implements ConnectionInfo {
 		this.lastActive = this.settings.clock.tick;
 		if (this.inputDone) return;
 		if (this.busy) {
-			if (this.inbox === NONE) this.inbox = [];
-			this.inbox.push(chunk);
-			this.inboxBytes += chunk.byteLength;
-			const stats = this.settings.stats;
-			if (this.inboxBytes > stats.peakInboxBytes) stats.peakInboxBytes = this.inboxBytes;
+			this.hold(chunk, false);
 		} else if (this.settings.transforms.length === 0) {
 			if (!this.echo(chunk)) return;
 		} else {
@@ -233,15 +227,19 @@ export class Connection implements ConnectionInfo {
 			return true;
 		}
 		// Async: park the rest of this chunk at the head of the inbox, in order.
-		if (rest < chunk.byteLength) {
-			if (this.inbox === NONE) this.inbox = [];
-			this.inbox.unshift(chunk.subarray(rest));
-			this.inboxBytes += chunk.byteLength - rest;
-			const stats = this.settings.stats;
-			if (this.inboxBytes > stats.peakInboxBytes) stats.peakInboxBytes = this.inboxBytes;
-		}
+		if (rest < chunk.byteLength) this.hold(chunk.subarray(rest), true);
 		this.wait(outcome, newline);
 		return false;
+	}
+
+	/** Keeps input in the inbox while an async hook runs: at the end, or `first` at the head. */
+	private hold(chunk: Uint8Array, first: boolean): void {
+		if (this.inbox === NONE) this.inbox = [];
+		if (first) this.inbox.unshift(chunk);
+		else this.inbox.push(chunk);
+		this.inboxBytes += chunk.byteLength;
+		const stats = this.settings.stats;
+		if (this.inboxBytes > stats.peakInboxBytes) stats.peakInboxBytes = this.inboxBytes;
 	}
 
 	/** Holds later input in the inbox until `outcome` settles (Bun does not await handlers). */
@@ -379,10 +377,6 @@ export class Connection implements ConnectionInfo {
 		this.closing = true;
 		if (this.out.isEmpty) this.endFlushed();
 	}
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-	return value instanceof Promise;
 }
 
 const NEWLINE_BYTE = 0x0a;

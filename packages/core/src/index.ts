@@ -15,6 +15,7 @@ export {
 } from "./options.ts";
 export { definePlugin, NO_REPLY, type NoReply } from "./plugin.ts";
 export { EchoServer, startServer } from "./server.ts";
+export { PLUGIN_HOOKS } from "./settings.ts";
 export { escapeControls } from "./text.ts";
 export type {
 	AnyPlugin,

@@ -60,35 +60,32 @@ export class Pipeline {
 	 * {@link PluginError}; a returned promise rejects with one.
 	 */
 	greet(): Outcome | Promise<Outcome> {
-		const parts: Uint8Array[] = [];
-		const joined = (): Outcome => (parts.length === 0 ? NO_REPLY : Buffer.concat(parts));
-		const from = (index: number): Outcome | Promise<Outcome> => {
-			const { greeters } = this.settings;
-			for (let i = index; i < greeters.length; i++) {
-				const greeter = greeters[i] as Greeter;
-				const context = this.contexts[greeter.index] as PluginContext<unknown>;
-				let greeting: Greeting | Promise<Greeting>;
-				try {
-					greeting = greeter.run(context);
-				} catch (error) {
-					throw failure(greeter.name, "greet", error);
-				}
-				if (isThenable(greeting)) {
-					return Promise.resolve(greeting).then(
-						(settled) => {
-							addGreeting(parts, greeter.name, settled);
-							return from(i + 1);
-						},
-						(error: unknown) => {
-							throw failure(greeter.name, "greet", error);
-						},
-					);
-				}
-				addGreeting(parts, greeter.name, greeting);
+		return this.greetFrom(0, []);
+	}
+
+	private greetFrom(index: number, parts: Uint8Array[]): Outcome | Promise<Outcome> {
+		const greeters = this.settings.greeters;
+		for (let i = index; i < greeters.length; i++) {
+			const { name, index: at, run } = greeters[i] as Greeter;
+			let greeting: Greeting | PromiseLike<Greeting>;
+			try {
+				greeting = run(this.contexts[at] as PluginContext<unknown>);
+			} catch (error) {
+				throw failure(name, "greet", error);
 			}
-			return joined();
-		};
-		return from(0);
+			if (isThenable(greeting)) {
+				return Promise.resolve(greeting).then(
+					(settled) => this.greetFrom(i + 1, addGreeting(parts, name, settled)),
+					(error: unknown) => {
+						throw failure(name, "greet", error);
+					},
+				);
+			}
+			addGreeting(parts, name, greeting);
+		}
+		// One greeting goes out as it is (no copy); several are joined for one write.
+		if (parts.length === 0) return NO_REPLY;
+		return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
 	}
 
 	/**
@@ -174,8 +171,9 @@ function failure(plugin: string, hook: PluginHook, error: unknown): PluginError 
 	return new PluginError("E_PLUGIN", escapeControls(reason), { plugin, hook, cause: error });
 }
 
-function addGreeting(parts: Uint8Array[], plugin: string, greeting: Greeting): void {
-	if (greeting === null) return;
+/** Adds one hook's greeting to `parts` (and returns `parts`), or throws for a wrong value. */
+function addGreeting(parts: Uint8Array[], plugin: string, greeting: Greeting): Uint8Array[] {
+	if (greeting === null) return parts;
 	if (typeof greeting === "string") parts.push(Buffer.from(greeting));
 	else if (greeting instanceof Uint8Array) parts.push(greeting);
 	else {
@@ -185,6 +183,7 @@ function addGreeting(parts: Uint8Array[], plugin: string, greeting: Greeting): v
 			{ plugin, hook: "greet" },
 		);
 	}
+	return parts;
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

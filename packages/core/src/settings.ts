@@ -135,15 +135,15 @@ function checkPlugin(plugin: AnyPlugin, index: number): void {
 	if (typeof plugin !== "object" || plugin === null) invalid(at, plugin, "a plugin object");
 	if (typeof plugin.name !== "string" || plugin.name === "")
 		invalid(`${at}.name`, plugin.name, "a non-empty string");
-	for (const hook of HOOKS) {
+	for (const hook of PLUGIN_HOOKS) {
 		const value = plugin[hook];
 		if (value !== undefined && typeof value !== "function")
 			invalid(`${at}.${hook} of plugin "${plugin.name}"`, typeof value, "a function");
 	}
 }
 
-/** Every hook a plugin may have. */
-export const HOOKS = ["start", "stop", "open", "greet", "transform", "close"] as const;
+/** Every hook a plugin may have, in the order a connection meets them (start/stop aside). */
+export const PLUGIN_HOOKS = ["start", "stop", "open", "greet", "transform", "close"] as const;
 
 function positiveInteger(name: string, value: number): number {
 	if (!Number.isInteger(value) || value <= 0) invalid(name, value, "a positive integer");

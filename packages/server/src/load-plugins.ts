@@ -3,7 +3,7 @@
  * (relative to the base directory), or an installed package resolved from it — each optionally
  * with options (`delay:ms=200`, see plugin-spec.ts) passed to the module's factory.
  */
-import { type AnyPlugin, type Logger, PluginError } from "@echokit/core";
+import { type AnyPlugin, type Logger, PLUGIN_HOOKS, PluginError } from "@echokit/core";
 import { CliError, describeError, describeLoadError } from "./errors.ts";
 import { parsePluginSpec } from "./plugin-spec.ts";
 import { isExistingPath, resolvePlugin } from "./resolve-plugin.ts";
@@ -152,7 +152,7 @@ function checkPlugin(value: unknown, shown: string, what: string): AnyPlugin {
 			`${shown}: ${what} ${has} "name" (a plugin needs one for logs and errors, e.g. definePlugin({ name: "reverse", … }))`,
 		);
 	}
-	for (const hook of HOOKS) {
+	for (const hook of PLUGIN_HOOKS) {
 		const hookValue = (value as Record<string, unknown>)[hook];
 		if (hookValue !== undefined && typeof hookValue !== "function") {
 			throw new CliError("E_PLUGIN_INVALID", `${shown} ("${name}"): ${hook} is not a function`);
@@ -160,8 +160,6 @@ function checkPlugin(value: unknown, shown: string, what: string): AnyPlugin {
 	}
 	return value as AnyPlugin;
 }
-
-const HOOKS = ["start", "stop", "open", "greet", "transform", "close"] as const;
 
 function isThenable(value: unknown): boolean {
 	return (
