@@ -54,8 +54,6 @@ export class PluginError extends EchoError {
 	readonly hook: PluginHook;
 	/** The option at fault, for `E_PLUGIN_OPTIONS` (absent when the options as a whole are wrong). */
 	readonly option: string | undefined;
-	/** The reason alone, without the plugin and hook in front. */
-	readonly reason: string;
 	constructor(
 		code: "E_PLUGIN" | "E_PLUGIN_RESULT" | "E_PLUGIN_OPTIONS",
 		reason: string,
@@ -69,7 +67,6 @@ export class PluginError extends EchoError {
 		this.plugin = details.plugin;
 		this.hook = details.hook;
 		this.option = details.option;
-		this.reason = reason;
 	}
 }
 
