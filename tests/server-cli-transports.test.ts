@@ -136,6 +136,41 @@ describe("--udp", () => {
 		await server.waitFor(/Data received: a datagram/);
 	});
 
+	test("a datagram is logged as `Datagram from HOST:PORT`, not as a connection", async () => {
+		const server = new ServerProcess(["--port", "0", "--udp"]);
+		const port = await server.listening();
+		for (const text of ["one", "two"]) {
+			expect(await exchangeDatagram(text, { port, timeoutMs: 5000 })).not.toBeNull();
+		}
+		await server.waitFor(/Data received: two/);
+		expect(await exchange({ port }, "a stream")).toBe("a stream");
+		await server.waitFor(/Data received: a stream/);
+		const from = expect.stringMatching(/^Datagram from 127\.0\.0\.1:\d+$/);
+		expect(server.lines.slice(1)).toEqual([
+			from,
+			"Data received: one",
+			from,
+			"Data received: two",
+			expect.stringMatching(/^Connected to 127\.0\.0\.1:\d+$/),
+			"Data received: a stream",
+		]);
+	});
+
+	test("--json: each transcript line says its transport", async () => {
+		const server = new ServerProcess(["--port", "0", "--udp", "--json"]);
+		const port = await server.listening();
+		expect(await exchangeDatagram("dgram", { port, timeoutMs: 5000 })).not.toBeNull();
+		expect(await exchange({ port }, "stream")).toBe("stream");
+		await server.waitFor(/Data received: stream/);
+		const lines = server.lines.slice(1).map((line) => JSON.parse(line));
+		expect(lines.map(({ message, transport }) => [message.split(" ")[0], transport])).toEqual([
+			["Datagram", "udp"],
+			["Data", "udp"],
+			["Connected", "tcp"],
+			["Data", "tcp"],
+		]);
+	});
+
 	test("plugins apply per datagram", async () => {
 		const server = new ServerProcess(["--port", "0", "--udp", "--plugin", "uppercase", "--quiet"]);
 		const port = await server.listening();

@@ -15,7 +15,7 @@ import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
-import type { ConnectionInfo, Framing, LogFields } from "./types.ts";
+import type { ConnectionInfo, Framing, LogFields, Transport } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
@@ -47,6 +47,7 @@ export class Connection implements ConnectionInfo {
 	constructor(
 		readonly socket: SocketLike,
 		private readonly settings: ConnectionSettings,
+		readonly transport: Exclude<Transport, "udp"> = "tcp",
 	) {
 		this.id = settings.nextId();
 		// Bun gives no port for a Unix socket client, nor for any socket after close.

@@ -33,4 +33,5 @@ export type {
 	ServerStats,
 	StopOptions,
 	TransformResult,
+	Transport,
 } from "./types.ts";

@@ -26,7 +26,9 @@ export async function listenStream(
 	options: ServerOptions,
 	open: Set<Connection>,
 ): Promise<StreamListener> {
-	const socket = handlers(settings, open);
+	// What plugins see as `connection.transport`; a Unix socket is `unix` with or without TLS.
+	const transport = options.unix ? "unix" : options.tls ? "tls" : "tcp";
+	const socket = handlers(settings, open, transport);
 	const common = { socket, allowHalfOpen: true, data: null as Slot };
 	if (options.unix) {
 		await removeStaleSocket(options.unix);
@@ -56,7 +58,11 @@ export async function listenStream(
 	return { listener, hostname: listener.hostname, port: listener.port };
 }
 
-function handlers(settings: ConnectionSettings, open: Set<Connection>): SocketHandler<Slot> {
+function handlers(
+	settings: ConnectionSettings,
+	open: Set<Connection>,
+	transport: Connection["transport"],
+): SocketHandler<Slot> {
 	const { logger, stats } = settings;
 	return {
 		open(socket) {
@@ -69,7 +75,7 @@ function handlers(settings: ConnectionSettings, open: Set<Connection>): SocketHa
 				socket.end();
 				return;
 			}
-			const connection = new Connection(socket as Socket<Slot>, settings);
+			const connection = new Connection(socket as Socket<Slot>, settings, transport);
 			socket.data = connection;
 			stats.accepted++;
 			open.add(connection);

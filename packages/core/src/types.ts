@@ -56,10 +56,22 @@ export interface ServerInfo {
 	readonly logger: Logger;
 }
 
+/**
+ * How a client reached the server:
+ * - `tcp`: a plain TCP connection.
+ * - `tls`: a TLS connection over TCP (the server has a certificate).
+ * - `unix`: a Unix domain socket connection (with or without TLS); it has no address or port.
+ * - `udp`: one datagram (RFC 862). There is no connection: `open`, `transform` and `close`
+ *   run for each datagram, and `id` is new each time.
+ */
+export type Transport = "tcp" | "tls" | "unix" | "udp";
+
 /** One client connection, as plugins see it. */
 export interface ConnectionInfo {
 	/** A number unique within this server process, counting from 1. */
 	readonly id: number;
+	/** How the client reached the server (see {@link Transport}), e.g. to word a log line. */
+	readonly transport: Transport;
 	readonly remoteAddress: string;
 	readonly remotePort: number;
 	/** How this connection's bytes are cut into messages. */

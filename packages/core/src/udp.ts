@@ -27,6 +27,7 @@ export async function serveUdp(
 				}
 				const info = {
 					id: settings.nextId(),
+					transport: "udp" as const,
 					remoteAddress,
 					remotePort,
 					framing: settings.framing,

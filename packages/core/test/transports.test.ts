@@ -216,6 +216,39 @@ describe("UDP", () => {
 	});
 });
 
+describe("connection.transport", () => {
+	/** Replies with how the message came, so each transport can be asked. */
+	const tell = definePlugin({
+		name: "tell",
+		transform: (_, { connection }) => connection.transport,
+	});
+
+	test("tcp, tls and unix for connections, udp for each datagram", async () => {
+		const { cert, key } = certificate();
+		const plain = await startServer({ port: 0, udp: true, plugins: [tell] });
+		const unix = await startServer({ unix: join(dir, "transport.sock"), plugins: [tell] });
+		const tls = await startServer({
+			port: 0,
+			plugins: [tell],
+			tls: { cert: Bun.file(cert), key: Bun.file(key) },
+		});
+		try {
+			const ask = async (options: Parameters<typeof connect>[0]) => {
+				const client = await connect(options);
+				client.write("?");
+				await client.end();
+				return decoder.decode(await client.readAll());
+			};
+			expect(await ask({ port: plain.port })).toBe("tcp");
+			expect(await ask({ port: tls.port, tls: { ca: Bun.file(cert) } })).toBe("tls");
+			expect(await ask({ unix: join(dir, "transport.sock") })).toBe("unix");
+			expect(asText(await exchangeDatagram("?", { port: plain.port }))).toBe("udp");
+		} finally {
+			await Promise.all([plain.stop(), unix.stop(), tls.stop()]);
+		}
+	});
+});
+
 async function withTlsServer(run: (server: EchoServer) => Promise<void>): Promise<void> {
 	const { cert, key } = certificate();
 	const server = await startServer({ port: 0, tls: { cert: Bun.file(cert), key: Bun.file(key) } });

@@ -3,14 +3,18 @@ import type { ConsolaInstance } from "consola/core";
 import { formatBytes, hostPort } from "./format.ts";
 
 /**
- * The lab's transcript as a plugin, put first in the chain: `Connected to HOST:PORT` when a
- * client connects, `Data received: …` for each message (escaped and shortened, see
- * {@link formatBytes}). It passes every message on unchanged. With `--quiet` the server leaves
- * it out altogether, so the chain keeps core's zero-cost echo path.
+ * The lab's transcript as a plugin, put first in the chain: a line when a client arrives, then
+ * `Data received: …` for each message (escaped and shortened, see {@link formatBytes}). It
+ * passes every message on unchanged. With `--quiet` the server leaves it out altogether, so the
+ * chain keeps core's zero-cost echo path.
  *
- * A client of a Unix socket has no address: it is shown as `client #ID on PATH`.
+ * The arrival line follows `connection.transport`:
+ * - TCP and TLS: `Connected to HOST:PORT`, as in the lab.
+ * - A Unix socket's client has no address: `Connected to client #ID on PATH`.
+ * - UDP has no connections: `Datagram from HOST:PORT`, once per datagram, and no `Disconnected`.
  *
- * Each line also carries fields for `--json`: `connection` (id), `remote`, and `bytes`.
+ * Each line also carries fields for `--json`: `connection` (id), `remote`, `transport`, and
+ * `bytes`.
  * @example
  * const server = await startServer({ plugins: [labLog(logger), ...plugins], logger });
  */
@@ -18,9 +22,14 @@ export function labLog(logger: ConsolaInstance, unix?: string): Plugin<string> {
 	return definePlugin<string>({
 		name: "echo-server:log",
 		open(connection) {
+			const { id, transport } = connection;
 			const remote = remoteOf(connection);
-			const where = connection.remoteAddress ? remote : `${remote} on ${unix ?? "a Unix socket"}`;
-			logger.info({ message: `Connected to ${where}`, connection: connection.id, remote });
+			logger.info({
+				message: arrival(connection, remote, unix),
+				connection: id,
+				remote,
+				transport,
+			});
 			return remote;
 		},
 		transform(message, { connection, state: remote }) {
@@ -29,14 +38,26 @@ export function labLog(logger: ConsolaInstance, unix?: string): Plugin<string> {
 				message: `Data received: ${formatBytes(bytes)}`,
 				connection: connection.id,
 				remote,
+				transport: connection.transport,
 				bytes: bytes.byteLength,
 			});
 			return null;
 		},
 		close({ connection, state: remote }) {
-			logger.debug({ message: `Disconnected ${remote}`, connection: connection.id, remote });
+			const { id, transport } = connection;
+			// A datagram's close is the end of its own exchange: nothing disconnected.
+			if (transport === "udp") return;
+			logger.debug({ message: `Disconnected ${remote}`, connection: id, remote, transport });
 		},
 	});
+}
+
+/** The line for a client's arrival; `unix` is the socket path the server listens on. */
+function arrival(connection: ConnectionInfo, remote: string, unix: string | undefined): string {
+	if (connection.transport === "udp") return `Datagram from ${remote}`;
+	if (connection.transport === "unix")
+		return `Connected to ${remote} on ${unix ?? "a Unix socket"}`;
+	return `Connected to ${remote}`;
 }
 
 /** `HOST:PORT`, or `client #ID` when the socket has no address (a Unix socket's client). */
