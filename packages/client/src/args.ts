@@ -7,13 +7,20 @@
  * @module
  */
 import type { Framing } from "@echokit/core";
+import { longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
 import { CliError } from "./errors.ts";
 
 /** The flags of `echo-client`, as citty takes them (also rendered by `--help`). */
 export const clientArgs = {
 	host: { type: "string", default: "127.0.0.1", description: "Server address" },
-	port: { type: "string", default: "8888", valueHint: "1-65535", description: "Server port" },
+	port: {
+		type: "string",
+		alias: "p",
+		default: "8888",
+		valueHint: "1-65535",
+		description: "Server port",
+	},
 	framing: {
 		type: "string",
 		default: "raw",
@@ -25,10 +32,11 @@ export const clientArgs = {
 		default: "10",
 		valueHint: "seconds",
 		description:
-			"Connect timeout, and how long to wait for the server to finish after end of input; with --udp, how long to wait for each reply (default 2)",
+			"Connect timeout, and how long to wait for the server to finish after end of input; with --udp: the wait for each reply, 2 unless given",
 	},
 	message: {
 		type: "string",
+		alias: "m",
 		valueHint: "text",
 		description: "Send this message (repeatable, in order), half-close, print the replies, exit",
 	},
@@ -50,11 +58,13 @@ export const clientArgs = {
 	},
 	unix: {
 		type: "string",
+		alias: "U",
 		valueHint: "path",
 		description: "Connect to this Unix domain socket instead of --host/--port",
 	},
 	udp: {
 		type: "boolean",
+		alias: "u",
 		description: "RFC 862 datagram echo: each message or line is one UDP datagram",
 	},
 } as const satisfies ArgsDef;
@@ -95,26 +105,32 @@ export interface ScannedArgs {
 	messages: string[];
 	/** Every known flag given, without dashes, in order (repeats included). */
 	given: string[];
+	/**
+	 * The flags for citty: long forms, each value flag with its value as one `--name=value`
+	 * (`-p 9000` → `--port=9000`); `--message` left out (see `messages`).
+	 */
+	args: string[];
 }
 
 const valueFlags = new Set(Object.keys(clientArgs).filter((name) => isValueFlag(name)));
 const booleanFlags = new Set(Object.keys(clientArgs).filter((name) => !isValueFlag(name)));
-const helpFlags = new Set(["--help", "-h"]);
-const versionFlags = new Set(["--version", "-v"]);
+/** `-p` → `--port`, …: where a flag may stand, never on a flag's value. */
+const longForm = longFlag(clientArgs);
 
 /**
  * Walks the raw arguments the way citty does (a value flag takes the next argument, whatever it
- * looks like, or its `=value`). Throws `E_USAGE` naming every unknown flag, a stray argument or
- * a flag without its value. `--help` wins over any such error.
+ * looks like, or its `=value`), short flags (`-p`, `-m`, `-u`, `-U`, `-h`, `-v`) as their long
+ * forms. Throws `E_USAGE` naming every unknown flag, a stray argument or a flag without its
+ * value. `--help` wins over any such error.
  */
 export function scanArgs(rawArgs: readonly string[]): ScannedArgs {
-	const found: ScannedArgs = { help: false, version: false, messages: [], given: [] };
+	const found: ScannedArgs = { help: false, version: false, messages: [], given: [], args: [] };
 	const unknown: string[] = [];
 	const problems: string[] = [];
 	for (let i = 0; i < rawArgs.length; i++) {
-		const arg = rawArgs[i]!;
-		if (helpFlags.has(arg)) found.help = true;
-		else if (versionFlags.has(arg)) found.version = true;
+		const arg = longForm(rawArgs[i]!);
+		if (arg === "--help") found.help = true;
+		else if (arg === "--version") found.version = true;
 		else if (arg === "--") {
 			if (i + 1 < rawArgs.length) problems.push(`unexpected argument ${quote(rawArgs[i + 1]!)}`);
 			break;
@@ -125,10 +141,15 @@ export function scanArgs(rawArgs: readonly string[]): ScannedArgs {
 			found.given.push(name);
 			if (value === undefined) problems.push(`--${name} needs a value`);
 			else if (name === "message") found.messages.push(value);
+			// One token, so citty takes the value as it is, even one that looks like a flag.
+			else found.args.push(`--${name}=${value}`);
 		} else if (arg.startsWith("--") && booleanFlags.has(flagName(arg))) {
 			// citty reads `--tls=no` as on and `--tls=false` as off: take no value at all.
 			if (arg.includes("=")) problems.push(`--${flagName(arg)} takes no value`);
-			else found.given.push(flagName(arg));
+			else {
+				found.given.push(flagName(arg));
+				found.args.push(arg);
+			}
 		} else if (arg.startsWith("-") && arg !== "-") unknown.push(arg.split("=")[0]!);
 		else problems.push(`unexpected argument ${quote(arg)}`);
 	}

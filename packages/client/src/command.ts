@@ -5,12 +5,12 @@
  */
 
 import { isatty } from "node:tty";
-import { stripVTControlCharacters } from "node:util";
 import { connect, type EchoClient } from "@echokit/core";
-import { defineCommand, renderUsage, runCommand } from "citty";
+import { formatHelp, shouldColor } from "@echokit/core/cli";
+import { defineCommand, runCommand } from "citty";
 import packageJson from "../package.json" with { type: "json" };
 import { type ClientArgs, clientArgs, resolveArgs, type ScannedArgs, scanArgs } from "./args.ts";
-import { benchMain } from "./bench/index.ts";
+import { BENCH_DESCRIPTION, benchMain } from "./bench/index.ts";
 import { CliError, formatError, toCliError } from "./errors.ts";
 import { interactiveMode } from "./interactive.ts";
 import { oneShotMode } from "./one-shot.ts";
@@ -18,14 +18,25 @@ import { pipeMode } from "./pipe.ts";
 import { INSECURE_WARNING, tlsOptions } from "./tls.ts";
 import { udpInteractive, udpOneShot, udpPipe } from "./udp.ts";
 
+const META = {
+	name: "echo-client",
+	version: packageJson.version,
+	description:
+		"Talk to an echo server (TCP, TLS, Unix socket or UDP): interactive on a terminal, streaming when stdin is piped, one-shot with --message",
+};
+
+/**
+ * `echo-client NAME …`: commands with flags of their own, run with the arguments after NAME.
+ * `--help` lists each of them.
+ */
+const SUBCOMMANDS = {
+	bench: { description: BENCH_DESCRIPTION, main: benchMain },
+} satisfies Record<string, { description: string; main: (argv: string[]) => Promise<number> }>;
+type Subcommand = keyof typeof SUBCOMMANDS;
+
 /** The citty command; `run` resolves to the exit code. */
 export const command = defineCommand({
-	meta: {
-		name: "echo-client",
-		version: packageJson.version,
-		description:
-			"Talk to an echo server (TCP, TLS, Unix socket or UDP): interactive on a terminal, streaming when stdin is piped, one-shot with --message",
-	},
+	meta: META,
 	args: clientArgs,
 	run: ({ args, data }) => runClient(resolveArgs(args, data as ScannedArgs)),
 });
@@ -37,19 +48,23 @@ export const command = defineCommand({
  * process.exit(await main(["--port", "9000", "--message", "hi"]));
  */
 export async function main(rawArgs: string[]): Promise<number> {
-	// `echo-client bench …`: the load generator, with flags of its own.
-	if (rawArgs[0] === "bench") return benchMain(rawArgs.slice(1));
+	const subcommand = rawArgs[0] !== undefined && Object.hasOwn(SUBCOMMANDS, rawArgs[0]);
+	if (subcommand) return SUBCOMMANDS[rawArgs[0] as Subcommand].main(rawArgs.slice(1));
 	try {
 		const scanned = scanArgs(rawArgs);
 		if (scanned.help) {
-			console.log(`${plainUnlessTerminal(await renderUsage(command))}\n`);
+			const commands = Object.fromEntries(
+				Object.entries(SUBCOMMANDS).map(([name, { description }]) => [name, description]),
+			);
+			const page = { ...META, args: clientArgs, commands };
+			process.stdout.write(formatHelp(page, { color: shouldColor(process.stdout) }));
 			return 0;
 		}
 		if (scanned.version) {
 			console.log(packageJson.version);
 			return 0;
 		}
-		const { result } = await runCommand(command, { rawArgs, data: scanned });
+		const { result } = await runCommand(command, { rawArgs: scanned.args, data: scanned });
 		return result as number;
 	} catch (error) {
 		const cliError = toCliError(error);
@@ -97,9 +112,4 @@ async function runClient(args: ClientArgs): Promise<number> {
 	if (args.messages.length > 0) return oneShotMode(client, { ...options, messages: args.messages });
 	if (isatty(0)) return interactiveMode(client, options);
 	return pipeMode(client, options);
-}
-
-/** citty colours its usage even when piped: plain text unless stdout is a terminal without NO_COLOR. */
-function plainUnlessTerminal(text: string): string {
-	return process.stdout.isTTY && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
 }

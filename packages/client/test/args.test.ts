@@ -41,8 +41,8 @@ describe("scanArgs", () => {
 		expect(usageError(() => scanArgs(["--prot", "9000"]))).toBe(
 			"unknown option --prot (see echo-client --help)",
 		);
-		expect(usageError(() => scanArgs(["-p", "1", "--no-port", "--x=1"]))).toContain(
-			"unknown options -p, --no-port, --x",
+		expect(usageError(() => scanArgs(["-x", "1", "--no-port", "--x=1"]))).toContain(
+			"unknown options -x, --no-port, --x",
 		);
 	});
 
@@ -60,12 +60,27 @@ describe("scanArgs", () => {
 			version: false,
 			messages: ["-h"],
 			given: ["message"],
+			args: [],
 		});
+	});
+
+	test("short flags -p -m -u -U are their long forms; a value is never read as one", () => {
+		expect(scanArgs(["-p", "9000", "-m", "a", "-u", "-m=b"])).toEqual({
+			help: false,
+			version: false,
+			messages: ["a", "b"],
+			given: ["port", "message", "udp", "message"],
+			args: ["--port=9000", "--udp"],
+		});
+		expect(scanArgs(["-U", "/tmp/e.sock"]).args).toEqual(["--unix=/tmp/e.sock"]);
+		expect(scanArgs(["--host", "-p"]).args).toEqual(["--host=-p"]);
+		expect(usageError(() => scanArgs(["-x"]))).toContain("unknown option -x");
+		expect(usageError(() => scanArgs(["-P", "1"]))).toContain("unknown option -P");
 	});
 });
 
 describe("resolveArgs", () => {
-	const none = { help: false, version: false, messages: [], given: [] };
+	const none = { help: false, version: false, messages: [], given: [], args: [] };
 
 	test("defaults", () => {
 		expect(resolveArgs({}, none)).toEqual({

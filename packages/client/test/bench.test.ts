@@ -176,7 +176,7 @@ describe("runBench against an in-process server", () => {
 
 describe("parseBenchArgs", () => {
 	test("defaults and both flag forms", () => {
-		expect(parseBenchArgs([])).toEqual({ json: false, help: false });
+		expect(parseBenchArgs([])).toEqual({ json: false, help: false, version: false });
 		const args = parseBenchArgs([
 			"--host",
 			"::1",
@@ -199,6 +199,7 @@ describe("parseBenchArgs", () => {
 		expect(args).toEqual({
 			json: true,
 			help: false,
+			version: false,
 			host: "::1",
 			port: 9000,
 			connections: 50,
@@ -214,9 +215,16 @@ describe("parseBenchArgs", () => {
 		expect(parseBenchArgs(["--bogus", "--help"]).help).toBe(true);
 	});
 
+	test("short flags: -p is --port, -h --help, -v --version", () => {
+		expect(parseBenchArgs(["-p", "9000"]).port).toBe(9000);
+		expect(parseBenchArgs(["-p=9000"]).port).toBe(9000);
+		expect(parseBenchArgs(["-h"]).help).toBe(true);
+		expect(parseBenchArgs(["-v"])).toEqual({ json: false, help: false, version: true });
+	});
+
 	test.each([
 		[["--prot", "9000"], "unknown option --prot"],
-		[["-c", "5"], "unexpected argument"],
+		[["-c", "5"], "unknown option -c"],
 		[["9000"], "unexpected argument"],
 		[["--port"], "--port needs a value"],
 		[["--port", "0"], "invalid --port"],

@@ -33,7 +33,8 @@ export interface ParsedArgs {
 }
 
 /**
- * Parses the arguments: one folder, `--name NAME` or `--name=NAME`, `--help`/`-h`, `--version`.
+ * Parses the arguments: one folder, `--name NAME` or `--name=NAME`, `--help`/`-h`,
+ * `--version`/`-v`.
  * After `--` everything is a folder, so `-- -odd-name` works. Throws `E_USAGE`; a missing
  * folder is reported by {@link requireDir}, so `--help` alone is not an error.
  * @example
@@ -51,7 +52,7 @@ export function parseArgs(rawArgs: readonly string[]): ParsedArgs {
 			flagsDone = true;
 		} else if (token === "-h" || token === "--help") {
 			parsed.help = true;
-		} else if (token === "--version") {
+		} else if (token === "-v" || token === "--version") {
 			parsed.version = true;
 		} else if (token === "--name" || token.startsWith("--name=")) {
 			const value = token === "--name" ? rawArgs[++i] : token.slice("--name=".length);

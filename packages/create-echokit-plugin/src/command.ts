@@ -3,8 +3,8 @@
  * a line on stderr and an exit code.
  * @module
  */
-import { stripVTControlCharacters } from "node:util";
-import { defineCommand, renderUsage, runCommand } from "citty";
+import { formatHelp, shouldColor } from "@echokit/core/cli";
+import { defineCommand, runCommand } from "citty";
 import { type ConsolaInstance, type ConsolaReporter, createConsola } from "consola/core";
 import { ARGS, type ParsedArgs, parseArgs, requireDir } from "./args.ts";
 import { toCliError } from "./errors.ts";
@@ -14,7 +14,8 @@ import { DESCRIPTION, VERSION } from "./versions.ts";
 
 /** Where output goes; the process's streams unless a caller says otherwise. */
 export interface Io {
-	stdout: { write(text: string): unknown };
+	/** `isTTY` decides whether `--help` is coloured (see `shouldColor`). */
+	stdout: { write(text: string): unknown; isTTY?: boolean };
 	stderr: { write(text: string): unknown };
 	cwd: string;
 }
@@ -55,7 +56,9 @@ export async function main(rawArgs: string[], io: Partial<Io> = {}): Promise<num
 	try {
 		const parsed = helpOrVersion(rawArgs) ?? parseArgs(rawArgs);
 		if (parsed.help) {
-			logger.log(`${plainUnlessTerminal(await renderUsage(command))}\n${HELP_FOOTER}`);
+			const page = { name: "create-echokit-plugin", version: VERSION, description: DESCRIPTION };
+			const color = shouldColor(streams.stdout);
+			logger.log(formatHelp({ ...page, args: ARGS, footer: HELP_FOOTER }, { color }).trimEnd());
 			return 0;
 		}
 		if (parsed.version) {
@@ -72,7 +75,7 @@ export async function main(rawArgs: string[], io: Partial<Io> = {}): Promise<num
 	}
 }
 
-/** After citty's usage: examples, and what the exit codes mean. */
+/** After the flags in `--help`: examples, and what the exit codes mean. */
 const HELP_FOOTER = `EXAMPLES
 
   bunx create-echokit-plugin my-plugin
@@ -93,7 +96,7 @@ EXIT CODES
 function helpOrVersion(rawArgs: readonly string[]): ParsedArgs | undefined {
 	const before = rawArgs.includes("--") ? rawArgs.slice(0, rawArgs.indexOf("--")) : rawArgs;
 	if (before.includes("--help") || before.includes("-h")) return { help: true };
-	if (before.includes("--version")) return { version: true };
+	if (before.includes("--version") || before.includes("-v")) return { version: true };
 	return undefined;
 }
 
@@ -148,9 +151,4 @@ function createLogger(io: Io): ConsolaInstance {
 		},
 	};
 	return createConsola({ level: 3, throttle: 0, reporters: [reporter] });
-}
-
-/** citty colours its usage even when piped: plain text unless stdout is a terminal without NO_COLOR. */
-function plainUnlessTerminal(text: string): string {
-	return process.stdout.isTTY && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
 }

@@ -4,6 +4,7 @@
  * single source of flag values: it keeps every `--plugin` in order, rejects unknown flags by
  * name, and checks each value. `ARGS` stays the citty definition, for `--help`.
  */
+import { longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
 import leven from "leven";
 import { CliError } from "./errors.ts";
@@ -22,6 +23,7 @@ export const ARGS = {
 	host: { type: "string", description: "Address to bind", default: DEFAULTS.host },
 	port: {
 		type: "string",
+		alias: "p",
 		description: "Port to bind; 0 picks a free one",
 		default: `${DEFAULTS.port}`,
 	},
@@ -71,17 +73,22 @@ export const ARGS = {
 	"tls-key": { type: "string", valueHint: "FILE", description: "PEM private key for --tls-cert" },
 	unix: {
 		type: "string",
+		alias: "U",
 		valueHint: "PATH",
 		description: "Listen on this Unix domain socket instead of --host/--port",
 	},
-	udp: { type: "boolean", description: "Also serve UDP echo (RFC 862) on the same host and port" },
+	udp: {
+		type: "boolean",
+		alias: "u",
+		description: "Also serve UDP echo (RFC 862) on the same host and port",
+	},
 	workers: {
 		type: "string",
 		valueHint: `N|auto`,
 		description: `Processes sharing the port (reusePort), 1 to ${MAX_WORKERS}; auto = one per core`,
 		default: `${DEFAULTS.workers}`,
 	},
-	quiet: { type: "boolean", description: "No per-connection or per-message lines" },
+	quiet: { type: "boolean", alias: "q", description: "No per-connection or per-message lines" },
 	"log-level": {
 		type: "string",
 		valueHint: LOG_LEVELS.join("|"),
@@ -111,8 +118,9 @@ export interface CliFlags extends Partial<Omit<Settings, "plugins" | "tls" | "wo
 }
 
 /**
- * Parses `echo-server`'s arguments. Accepts `--flag value` and `--flag=value`, and
- * `--no-quiet` / `--quiet=false` for booleans. Throws `E_USAGE`.
+ * Parses `echo-server`'s arguments. Accepts `--flag value` and `--flag=value`, the short flags
+ * of `ARGS` (`-p 9000`, `-q`; `-h`, `-v`), and `--no-quiet` / `--quiet=false` for booleans.
+ * Throws `E_USAGE`.
  * @example
  * parseFlags(["--port", "0", "--plugin", "uppercase", "--plugin=./reverse.ts"]);
  * // { port: 0, plugins: ["uppercase", "./reverse.ts"] }
@@ -120,8 +128,8 @@ export interface CliFlags extends Partial<Omit<Settings, "plugins" | "tls" | "wo
 export function parseFlags(rawArgs: readonly string[]): CliFlags {
 	const flags: CliFlags = {};
 	for (let i = 0; i < rawArgs.length; i++) {
-		const token = rawArgs[i] as string;
-		if (token === "-h" || token === "--help") flags.help = true;
+		const token = longForm(rawArgs[i] as string);
+		if (token === "--help") flags.help = true;
 		else if (token === "--version") flags.version = true;
 		else if (token === "--") {
 			if (i + 1 < rawArgs.length) throw unexpected(rawArgs[i + 1] as string);
@@ -147,6 +155,8 @@ export function parseFlags(rawArgs: readonly string[]): CliFlags {
 }
 
 const BOOLEANS = new Set(["quiet", "json", "udp"]);
+/** `-p` → `--port`, …: where a flag may stand, never on a flag's value. */
+const longForm = longFlag(ARGS);
 /** Old names still accepted, documented as aliases. */
 const ALIASES = new Map([["max-line-bytes", "max-message-bytes"]]);
 

@@ -2,8 +2,8 @@
  * `echo-server` as a citty command, and `main`: the one place that turns errors into a line on
  * stderr and an exit code (see `EXIT_CODES` in errors.ts).
  */
-import { stripVTControlCharacters } from "node:util";
-import { defineCommand, renderUsage, runCommand } from "citty";
+import { formatHelp, shouldColor } from "@echokit/core/cli";
+import { defineCommand, runCommand } from "citty";
 import type { ConsolaInstance } from "consola/core";
 import pkg from "../package.json" with { type: "json" };
 import { ARGS, parseFlags } from "./args.ts";
@@ -17,6 +17,8 @@ import { warnIfSlow } from "./slow.ts";
 import { readTls } from "./tls.ts";
 import { runWorkers, workerIndex } from "./workers.ts";
 
+const META = { name: "echo-server", version: pkg.version, description: pkg.description };
+
 /** Shared by `run` and `main`: the logger, replaced once the flags and config say how to log. */
 interface RunState {
 	logger: ConsolaInstance;
@@ -29,7 +31,7 @@ interface RunState {
  * await runCommand(command, { rawArgs: ["--port", "0"], data: { logger, json: false } });
  */
 export const command = defineCommand({
-	meta: { name: "echo-server", version: pkg.version, description: pkg.description },
+	meta: META,
 	args: ARGS,
 	async run({ rawArgs, data }) {
 		const state = data as RunState;
@@ -77,7 +79,7 @@ export async function main(rawArgs: string[]): Promise<void> {
 	const state: RunState = { logger: createLogger({ level: "info", json }), json };
 	try {
 		const wants = helpOrVersion(rawArgs);
-		if (wants.help) return console.log(plainUnlessTerminal(await renderUsage(command)));
+		if (wants.help) return void process.stdout.write(help());
 		if (wants.version) return console.log(pkg.version);
 		await runCommand(command, { rawArgs, data: state });
 	} catch (thrown) {
@@ -99,7 +101,8 @@ function helpOrVersion(rawArgs: string[]): { help?: boolean; version?: boolean }
 	}
 }
 
-/** citty colours its usage even when piped: plain text unless stdout is a terminal without NO_COLOR. */
-function plainUnlessTerminal(text: string): string {
-	return process.stdout.isTTY && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
+/** The `--help` page, coloured only for a terminal (see `shouldColor`). */
+function help(): string {
+	const page = { ...META, args: ARGS };
+	return formatHelp(page, { color: shouldColor(process.stdout) });
 }

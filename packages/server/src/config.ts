@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { PluginError } from "@echokit/core";
-import { type LoadConfigOptions, loadConfig, SUPPORTED_EXTENSIONS } from "c12";
+import type { LoadConfigOptions, loadConfig } from "c12";
 import { CliError, describeError } from "./errors.ts";
 import type { EchoConfig, TlsFiles } from "./types.ts";
 import { InvalidValue, SETTING_CHECKS, toBoolean, toPositiveInteger } from "./values.ts";
@@ -40,9 +40,12 @@ export async function loadConfigFile(
 	path: string | undefined,
 	cwd: string,
 ): Promise<LoadedConfig | null> {
+	// Loaded here, not at start-up: c12 brings jiti, which probes the terminal's colours as it
+	// loads (and may print a runtime warning), and `--help` or a usage error need neither.
+	const c12 = await import("c12");
 	let loaded: Awaited<ReturnType<typeof loadConfig>>;
 	try {
-		loaded = await loadConfig({
+		loaded = await c12.loadConfig({
 			name: "echo",
 			cwd,
 			...(path ? { configFile: path } : {}),
@@ -57,7 +60,7 @@ export async function loadConfigFile(
 			jiti: nativeImporter,
 		});
 	} catch (error) {
-		const shown = path ?? defaultFile(cwd) ?? "echo.config";
+		const shown = path ?? defaultFile(cwd, c12.SUPPORTED_EXTENSIONS) ?? "echo.config";
 		if (error instanceof PluginError && error.code === "E_PLUGIN_OPTIONS") {
 			// `delay({ ms: -1 })` in the file: the same code as `--plugin delay:ms=-1`.
 			throw new CliError("E_PLUGIN_OPTIONS", `${error.message} (in ${shown})`, { cause: error });
@@ -91,10 +94,8 @@ const nativeImporter = {
 } as unknown as LoadConfigOptions["jiti"];
 
 /** The file c12 picks in `cwd` when no path is given, to name it in errors. */
-function defaultFile(cwd: string): string | undefined {
-	return SUPPORTED_EXTENSIONS.map((ext) => `echo.config${ext}`).find((name) =>
-		existsSync(join(cwd, name)),
-	);
+function defaultFile(cwd: string, extensions: readonly string[]): string | undefined {
+	return extensions.map((ext) => `echo.config${ext}`).find((name) => existsSync(join(cwd, name)));
 }
 
 /** The check of every key: those flags set too, and those only a file sets (or sets its own way). */

@@ -34,6 +34,17 @@ describe("parseFlags", () => {
 		expect(parseFlags(["--quiet=false", "--no-json"])).toEqual({ quiet: false, json: false });
 	});
 
+	test("short flags mean their long forms: -p -U -u -q -h -v", () => {
+		expect(parseFlags(["-p", "9000", "-u", "-q"])).toEqual({ port: 9000, udp: true, quiet: true });
+		expect(parseFlags(["-p=0"])).toEqual({ port: 0 });
+		expect(parseFlags(["-U", "/tmp/e.sock"])).toEqual({ unix: "/tmp/e.sock" });
+		expect(parseFlags(["-h"])).toEqual({ help: true });
+		expect(parseFlags(["-v"])).toEqual({ version: true });
+		// A flag's value is never read as a flag.
+		expect(parseFlags(["--host", "-p"]).host).toBe("-p");
+		expect(usageError(["-p", "70000"])).toContain('invalid --port "70000"');
+	});
+
 	test("a repeated single-valued flag: the last wins", () => {
 		expect(parseFlags(["--port", "1", "--port", "2"]).port).toBe(2);
 	});
@@ -43,7 +54,8 @@ describe("parseFlags", () => {
 			'unknown flag "--prot" (did you mean --port?); see --help',
 		);
 		expect(usageError(["--frobnicate"])).toBe('unknown flag "--frobnicate"; see --help');
-		expect(usageError(["-p", "1"])).toContain('unknown flag "-p"');
+		expect(usageError(["-x", "1"])).toContain('unknown flag "-x"');
+		expect(usageError(["-P", "1"])).toContain('unknown flag "-P"');
 		expect(usageError(["--no-port"])).toContain('unknown flag "--no-port"');
 		expect(usageError(["--constructor", "x"])).toContain('unknown flag "--constructor"');
 	});

@@ -4,6 +4,7 @@
  * definitions in citty's shape for `--help`.
  * @module
  */
+import { longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
 import { resolveBenchOptions, usage } from "./options.ts";
 import type { BenchOptions } from "./types.ts";
@@ -16,7 +17,13 @@ export const benchArgs = {
 		valueHint: "address",
 		description: "Server address",
 	},
-	port: { type: "string", default: "8888", valueHint: "1-65535", description: "Server port" },
+	port: {
+		type: "string",
+		alias: "p",
+		default: "8888",
+		valueHint: "1-65535",
+		description: "Server port",
+	},
 	connections: {
 		type: "string",
 		default: "1",
@@ -24,7 +31,12 @@ export const benchArgs = {
 		description: "Connections (churn: loops)",
 	},
 	size: { type: "string", default: "64", valueHint: "bytes", description: "Bytes per message" },
-	pipeline: { type: "string", default: "1", description: "Messages in flight per connection" },
+	pipeline: {
+		type: "string",
+		default: "1",
+		valueHint: "n",
+		description: "Messages in flight per connection",
+	},
 	duration: { type: "string", default: "5", valueHint: "seconds", description: "Measured time" },
 	warmup: {
 		type: "string",
@@ -63,7 +75,10 @@ export const benchArgs = {
 		description: "churn: close gracefully, or with a RST (no TIME_WAIT pile-up on the client)",
 	},
 	timeout: { type: "string", default: "10", valueHint: "seconds", description: "Connect timeout" },
-	json: { type: "boolean", description: "Print one JSON object instead of the table" },
+	json: {
+		type: "boolean",
+		description: "Print one JSON object instead of the table",
+	},
 } as const satisfies ArgsDef;
 
 /** Parsed `echo-client bench` arguments: options for {@link runBench}, plus output choices. */
@@ -72,24 +87,30 @@ export interface BenchArgs extends BenchOptions {
 	json: boolean;
 	/** `--help` / `-h` was given: print usage, run nothing. */
 	help: boolean;
+	/** `--version` / `-v` was given (and no `--help`): print the version, run nothing. */
+	version: boolean;
 }
 
 type Flag = keyof typeof benchArgs;
 
 /**
- * Parses `echo-client bench` arguments (after `bench`), `--flag value` or `--flag=value`.
- * Throws a `CliError` with code `E_USAGE` on anything it does not understand.
+ * Parses `echo-client bench` arguments (after `bench`), `--flag value` or `--flag=value`, and
+ * the short flags `-p` (port), `-h`, `-v`. Throws a `CliError` with code `E_USAGE` on anything
+ * it does not understand.
  * @example
  * const args = parseBenchArgs(["--port", "9000", "--connections", "50", "--pipeline=4", "--json"]);
  * const report = await runBench(args);
  */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-	// `--help` wins over any mistake next to it.
-	if (argv.some((arg) => arg === "--help" || arg === "-h")) return { json: false, help: true };
+	// `--help` (then `--version`) wins over any mistake next to it.
+	const asked = (flag: string) => argv.some((arg) => longForm(arg) === flag);
+	if (asked("--help")) return { json: false, help: true, version: false };
+	if (asked("--version")) return { json: false, help: false, version: true };
 	const values = new Map<Flag, string>();
 	let json = false;
 	for (let i = 0; i < argv.length; i++) {
-		const arg = argv[i] as string;
+		const arg = longForm(argv[i] as string);
+		if (/^-[^-]/.test(arg)) throw usage(`unknown option ${arg.split("=")[0]}`);
 		if (!arg.startsWith("--")) throw usage(`unexpected argument ${JSON.stringify(arg)}`);
 		const equals = arg.indexOf("=");
 		const name = arg.slice(2, equals === -1 ? undefined : equals);
@@ -105,11 +126,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
 		if (values.has(flag)) throw usage(`--${flag} given twice`);
 		values.set(flag, value);
 	}
-	const options: BenchArgs = { json, help: false };
+	const options: BenchArgs = { json, help: false, version: false };
 	for (const [flag, text] of values) assign(options, flag, text);
 	resolveBenchOptions(options);
 	return options;
 }
+
+/** `-p` → `--port`, …: where a flag may stand, never on a flag's value. */
+const longForm = longFlag(benchArgs);
 
 function assign(options: BenchArgs, flag: Flag, text: string): void {
 	switch (flag) {

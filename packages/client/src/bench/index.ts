@@ -1,5 +1,5 @@
 export { type BenchArgs, benchArgs, parseBenchArgs } from "./args.ts";
-export { benchMain, benchUsage } from "./main.ts";
+export { BENCH_DESCRIPTION, benchMain, benchUsage } from "./main.ts";
 export {
 	createProgressLine,
 	type ProgressLine,

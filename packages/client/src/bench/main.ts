@@ -4,11 +4,17 @@
  * code. Used by `cli.ts` (a bare entry for scripts such as bench/run.ts).
  * @module
  */
+import { formatHelp, shouldColor } from "@echokit/core/cli";
+import packageJson from "../../package.json" with { type: "json" };
 import { formatError, toCliError } from "../errors.ts";
 import { benchArgs, parseBenchArgs } from "./args.ts";
 import { createProgressLine } from "./progress.ts";
 import { formatReport } from "./report.ts";
 import { runBench } from "./run.ts";
+
+/** What `echo-client bench` does, in one line (its help, and `echo-client --help`'s COMMANDS). */
+export const BENCH_DESCRIPTION =
+	"Load-test an echo server: request/response over TCP, every byte checked, latency percentiles";
 
 /**
  * Runs `echo-client bench` with these arguments (those after `bench`) and resolves to the exit
@@ -21,7 +27,11 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
 	try {
 		const args = parseBenchArgs(argv);
 		if (args.help) {
-			console.log(benchUsage());
+			process.stdout.write(benchUsage({ color: shouldColor(process.stdout) }));
+			return 0;
+		}
+		if (args.version) {
+			console.log(packageJson.version);
 			return 0;
 		}
 		const line = createProgressLine({ json: args.json });
@@ -47,21 +57,16 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * Plain usage text of `echo-client bench`, from {@link benchArgs}.
+ * The `--help` page of `echo-client bench`, from {@link benchArgs}; plain unless `color`.
  * @example
- * console.log(benchUsage());
+ * process.stdout.write(benchUsage());
  */
-export function benchUsage(): string {
-	const rows = Object.entries(benchArgs).map(([name, def]) => {
-		const hint = "valueHint" in def ? `=<${def.valueHint}>` : def.type === "string" ? "=<n>" : "";
-		const fallback = "default" in def ? ` (default ${def.default})` : "";
-		return `  --${`${name}${hint}`.padEnd(24)} ${def.description}${fallback}`;
-	});
-	return [
-		"Load-test an echo server: request/response over TCP, every byte checked, latency percentiles.",
-		"",
-		"Usage: echo-client bench [--host H] [--port P] [--connections N] [--size B] [--pipeline K] ...",
-		"",
-		...rows,
-	].join("\n");
+export function benchUsage(options: { color?: boolean } = {}): string {
+	const page = {
+		name: "echo-client bench",
+		version: packageJson.version,
+		description: BENCH_DESCRIPTION,
+		args: benchArgs,
+	};
+	return formatHelp(page, { color: options.color ?? false });
 }
