@@ -1,7 +1,8 @@
 /**
  * Issue 9, item 8: output meant for pipes and programs, on the real commands. Colour follows the
  * terminal, NO_COLOR and FORCE_COLOR (and only `--help` is ever coloured); `echo-client --help`
- * lists its subcommands; short flags mean the same in every command.
+ * lists its subcommands; short flags mean the same in every command; `--json` makes every line
+ * JSON, errors included.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -19,6 +20,7 @@ import {
 	ROOT,
 	BIN as SERVER_BIN,
 	ServerProcess,
+	scratchDir,
 } from "./fixtures/server/harness.ts";
 
 const CREATE_BIN = join(ROOT, "packages/create-echokit-plugin/src/bin.ts");
@@ -305,6 +307,91 @@ describe("short flags", () => {
 			expect(JSON.parse(bench.stdout).target).toBe(`127.0.0.1:${tcp.port}`);
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+});
+
+describe("--json: every line is JSON, errors included", () => {
+	/** Every non-empty line of stdout and stderr parsed; fails the test on one that is not JSON. */
+	function jsonLines(ran: Ran): Record<string, unknown>[] {
+		const lines = `${ran.stdout}\n${ran.stderr}`.split("\n").filter(Boolean);
+		return lines.map((line) => {
+			try {
+				return JSON.parse(line) as Record<string, unknown>;
+			} catch {
+				throw new Error(`not a JSON line: ${line}\nstdout: ${ran.stdout}\nstderr: ${ran.stderr}`);
+			}
+		});
+	}
+
+	test("echo-client bench --json against a closed port, and with a bad flag", async () => {
+		const port = await closedPort();
+		const runs = await Promise.all([
+			run("echo-client bench", ["--json", "--port", `${port}`, "--duration", "1"]),
+			run("echo-client bench", ["--port", `${port}`, "--mode", "churn", "--json"]),
+			run("echo-client bench", ["--json", "--port", "0"]),
+			run("echo-client bench", ["--json", "--bogus"]),
+		]);
+		expect(runs.map((ran) => ran.code)).toEqual([3, 3, 2, 2]);
+		for (const ran of runs) {
+			expect(ran.stdout).toBe("");
+			const lines = jsonLines(ran);
+			expect(lines).toHaveLength(1);
+			expect(lines[0]).toMatchObject({ level: "error", exitCode: ran.code });
+			expect(lines[0]?.code).toMatch(/^E_[A-Z_]+$/);
+		}
+		expect(jsonLines(runs[0] as Ran)[0]?.code).toBe("E_CONNECT");
+	});
+
+	test("echo-server --json: a plugin's process warning is a JSON line too", async () => {
+		const scratch = scratchDir();
+		try {
+			const plugin = scratch.write(
+				"old.ts",
+				'export default { name: "old", start() { process.emitWarning("old() is going away", "DeprecationWarning", "DEP_OLD"); } };\n',
+			);
+			const server = new ServerProcess(["--json", "--port", "0", "--plugin", plugin]);
+			await server.listening();
+			await server.waitFor(/DEP_OLD/, "stderr");
+			const lines = server.stderr.split("\n").filter(Boolean);
+			expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+				expect.objectContaining({
+					level: "warn",
+					message: "DeprecationWarning: old() is going away",
+					code: "DEP_OLD",
+				}),
+			);
+		} finally {
+			scratch.remove();
+		}
+	});
+
+	test("echo-server --json: a bad flag, a port in use (TCP, UDP), a broken plugin: a JSON line on stderr", async () => {
+		const tcp = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+		const udp = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+		const scratch = scratchDir();
+		try {
+			const broken = scratch.write("broken.ts", "export default {\n");
+			const runs = await Promise.all([
+				run("echo-server", ["--json", "--prot", "9000"]),
+				run("echo-server", ["--json=true", "--prot", "9000"]),
+				run("echo-server", ["--port", "x", "--json"]),
+				run("echo-server", ["--json", "--port", `${tcp.port}`]),
+				run("echo-server", ["--json", "--port", `${udp.port}`, "--udp"]),
+				run("echo-server", ["--json", "--port", "0", "--plugin", broken]),
+			]);
+			expect(runs.map((ran) => ran.code)).toEqual([2, 2, 2, 3, 3, 4]);
+			for (const ran of runs) {
+				const lines = jsonLines(ran);
+				expect(ran.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+				const error = lines.at(-1);
+				expect(error).toMatchObject({ level: "error", exitCode: ran.code });
+				expect(error?.code).toMatch(/^E_[A-Z_]+$/);
+			}
+		} finally {
+			tcp.stop(true);
+			udp.close();
+			scratch.remove();
 		}
 	});
 });

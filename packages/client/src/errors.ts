@@ -15,7 +15,8 @@ export type CliErrorCode =
 	| "E_REPLY_TIMEOUT"
 	| "E_NO_REPLY"
 	| "E_CONNECTION_LOST"
-	| "E_TLS";
+	| "E_TLS"
+	| "E_BENCH_FAILED";
 
 /**
  * Exit codes of `echo-client`. `0` is success, including leaving with Ctrl-C or Ctrl-D.
@@ -32,6 +33,7 @@ export const exitCodes: Readonly<Record<CliErrorCode, number>> = {
 	E_NO_REPLY: 4,
 	E_CONNECTION_LOST: 5,
 	E_TLS: 6,
+	E_BENCH_FAILED: 1,
 };
 
 /**
@@ -88,6 +90,24 @@ export function toCliError(error: unknown, target = "the server", caFile?: strin
 /** The one line printed on stderr for an error. */
 export function formatError(error: CliError): string {
 	return `echo-client: ${error.message} (${error.code})`;
+}
+
+/**
+ * {@link formatError} for `--json`: one JSON object, shaped like echo-server's `--json` error
+ * lines (`time`, `level`, `message`, `code`, `exitCode`).
+ * @example
+ * formatErrorJson(new CliError("E_CONNECT", "cannot connect to 127.0.0.1:9: connection refused"));
+ * // {"time":"…","level":"error","message":"cannot connect …","code":"E_CONNECT","exitCode":3}
+ */
+export function formatErrorJson(error: CliError): string {
+	const { message, code, exitCode } = error;
+	return JSON.stringify({
+		time: new Date().toISOString(),
+		level: "error",
+		message,
+		code,
+		exitCode,
+	});
 }
 
 /** What to try next, for the TLS failures people meet first. */

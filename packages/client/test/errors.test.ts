@@ -4,7 +4,7 @@ import { CliError, exitCodes, formatError, toCliError } from "../src/errors.ts";
 
 const withCode = (code: string) => Object.assign(new Error("Failed to connect"), { code });
 
-test("exit codes: 1 unexpected, 2 usage, 3 connect, 4 no reply, 5 connection lost, 6 TLS", () => {
+test("exit codes: 1 unexpected or a failed bench, 2 usage, 3 connect, 4 no reply, 5 connection lost, 6 TLS", () => {
 	expect(exitCodes).toEqual({
 		E_UNEXPECTED: 1,
 		E_USAGE: 2,
@@ -15,6 +15,7 @@ test("exit codes: 1 unexpected, 2 usage, 3 connect, 4 no reply, 5 connection los
 		E_NO_REPLY: 4,
 		E_CONNECTION_LOST: 5,
 		E_TLS: 6,
+		E_BENCH_FAILED: 1,
 	});
 });
 

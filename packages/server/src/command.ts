@@ -15,6 +15,7 @@ import { serve } from "./serve.ts";
 import { resolveSettings } from "./settings.ts";
 import { warnIfSlow } from "./slow.ts";
 import { readTls } from "./tls.ts";
+import { routeProcessWarnings } from "./warnings.ts";
 import { runWorkers, workerIndex } from "./workers.ts";
 
 const META = { name: "echo-server", version: pkg.version, description: pkg.description };
@@ -74,9 +75,10 @@ export const command = defineCommand({
  * await main(process.argv.slice(2));
  */
 export async function main(rawArgs: string[]): Promise<void> {
-	// Until the flags are parsed, `--json` anywhere on the line is the best guess.
-	const json = rawArgs.includes("--json");
+	// Until the flags are parsed (a usage error is reported before), the line's `--json` decides.
+	const json = jsonAsked(rawArgs);
 	const state: RunState = { logger: createLogger({ level: "info", json }), json };
+	routeProcessWarnings(() => state.logger);
 	try {
 		const wants = helpOrVersion(rawArgs);
 		if (wants.help) return void process.stdout.write(help());
@@ -105,4 +107,18 @@ function helpOrVersion(rawArgs: string[]): { help?: boolean; version?: boolean }
 function help(): string {
 	const page = { ...META, args: ARGS };
 	return formatHelp(page, { color: shouldColor(process.stdout) });
+}
+
+/**
+ * Whether the line asks for `--json` (the last of `--json`, `--json=true|false`, `--no-json`
+ * wins), read without checking anything else, so that even a usage error is a JSON line.
+ */
+function jsonAsked(rawArgs: readonly string[]): boolean {
+	let json = false;
+	for (const arg of rawArgs) {
+		if (arg === "--") break;
+		if (arg === "--json" || arg === "--json=true") json = true;
+		else if (arg === "--no-json" || arg === "--json=false") json = false;
+	}
+	return json;
 }

@@ -77,7 +77,7 @@ export const benchArgs = {
 	timeout: { type: "string", default: "10", valueHint: "seconds", description: "Connect timeout" },
 	json: {
 		type: "boolean",
-		description: "Print one JSON object instead of the table",
+		description: "Print one JSON object instead of the table; errors too are JSON lines",
 	},
 } as const satisfies ArgsDef;
 

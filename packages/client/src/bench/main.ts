@@ -6,7 +6,7 @@
  */
 import { formatHelp, shouldColor } from "@echokit/core/cli";
 import packageJson from "../../package.json" with { type: "json" };
-import { formatError, toCliError } from "../errors.ts";
+import { CliError, formatError, formatErrorJson, toCliError } from "../errors.ts";
 import { benchArgs, parseBenchArgs } from "./args.ts";
 import { createProgressLine } from "./progress.ts";
 import { formatReport } from "./report.ts";
@@ -18,12 +18,16 @@ export const BENCH_DESCRIPTION =
 
 /**
  * Runs `echo-client bench` with these arguments (those after `bench`) and resolves to the exit
- * code: 0, or 1 when any message came back wrong or a connection failed (the report is still
- * printed), or the client's usage/connect codes. Errors go to stderr as one line.
+ * code: 0, or 1 (`E_BENCH_FAILED`) when any message came back wrong or a connection failed
+ * (the report is still printed), or the client's usage/connect codes. Errors go to stderr as
+ * one line; with `--json` as one JSON object (`code`, `message`, `exitCode`), so that a program
+ * reading the output gets JSON whatever happens.
  * @example
  * process.exit(await benchMain(["--port", "9000", "--duration", "3", "--json"]));
  */
 export async function benchMain(argv: readonly string[]): Promise<number> {
+	// Before parsing, so that a usage error is a JSON line too.
+	const json = argv.includes("--json");
 	try {
 		const args = parseBenchArgs(argv);
 		if (args.help) {
@@ -43,15 +47,14 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
 		}
 		console.log(args.json ? JSON.stringify(report) : formatReport(report));
 		if (report.mismatches > 0 || report.errors > 0) {
-			process.stderr.write(
-				`echo-client: ${report.mismatches} mismatched messages, ${report.errors} connection errors\n`,
-			);
-			return 1;
+			const { mismatches, errors } = report;
+			const message = `${mismatches} mismatched messages, ${errors} connection errors`;
+			throw new CliError("E_BENCH_FAILED", message);
 		}
 		return 0;
 	} catch (error) {
 		const cliError = toCliError(error);
-		process.stderr.write(`${formatError(cliError)}\n`);
+		process.stderr.write(`${json ? formatErrorJson(cliError) : formatError(cliError)}\n`);
 		return cliError.exitCode;
 	}
 }
