@@ -26,7 +26,7 @@ export async function listenStream(
 	options: ServerOptions,
 	open: Set<Connection>,
 ): Promise<StreamListener> {
-	const socket = handlers(settings, open);
+	const socket = handlers(settings, open, options.tls !== undefined);
 	const common = { socket, allowHalfOpen: true, data: null as Slot };
 	if (options.unix) {
 		await removeStaleSocket(options.unix);
@@ -56,7 +56,17 @@ export async function listenStream(
 	return { listener, hostname: listener.hostname, port: listener.port };
 }
 
-function handlers(settings: ConnectionSettings, open: Set<Connection>): SocketHandler<Slot> {
+/**
+ * Bun's handlers for every socket of the listener. With TLS there is a `handshake` handler:
+ * without one, Bun 1.4.5 calls `open` only once the handshake is done, so a client that never
+ * finishes it would be invisible — not counted, not timed out, not logged. With it, `open`
+ * comes at accept and the connection waits in its `handshaking` phase.
+ */
+function handlers(
+	settings: ConnectionSettings,
+	open: Set<Connection>,
+	tls: boolean,
+): SocketHandler<Slot> {
 	const { logger, stats } = settings;
 	return {
 		open(socket) {
@@ -69,12 +79,15 @@ function handlers(settings: ConnectionSettings, open: Set<Connection>): SocketHa
 				socket.end();
 				return;
 			}
-			const connection = new Connection(socket as Socket<Slot>, settings);
+			const connection = new Connection(socket as Socket<Slot>, settings, tls);
 			socket.data = connection;
 			stats.accepted++;
 			open.add(connection);
-			connection.open();
+			if (!tls) connection.open();
 		},
+		...(tls && {
+			handshake: (socket, success, error) => socket.data?.onHandshake(success, error),
+		}),
 		data: (socket, chunk) => socket.data?.onData(chunk),
 		drain: (socket) => socket.data?.onDrain(),
 		end: (socket) => {
@@ -88,7 +101,7 @@ function handlers(settings: ConnectionSettings, open: Set<Connection>): SocketHa
 			connection.onClose();
 		},
 		error(socket, error) {
-			// Resets, TLS failures (a plaintext client on a TLS port): the socket closes; others go on.
+			// Resets and the like: the socket closes; others go on. (Handshake failures are warned of.)
 			logger.debug(
 				`socket error on connection ${socket.data?.label ?? "(refused)"}: ${error.message}`,
 			);

@@ -55,6 +55,8 @@ export interface ConnectionSettings {
 	readonly clock: { tick: number };
 	readonly maxConnections: number;
 	readonly idleTimeoutMs: number;
+	/** 0 without TLS or when disabled. */
+	readonly handshakeTimeoutMs: number;
 	nextId(): number;
 }
 
@@ -81,6 +83,14 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 	const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
 	if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0) {
 		invalid("idleTimeoutMs", idleTimeoutMs, "a whole number of milliseconds, 0 for never");
+	}
+	const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
+	if (!Number.isInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 0) {
+		invalid(
+			"handshakeTimeoutMs",
+			handshakeTimeoutMs,
+			"a whole number of milliseconds, 0 for never",
+		);
 	}
 	if (options.udp && options.unix)
 		invalid("udp", true, "no udp with a Unix socket (UDP needs a port)");
@@ -110,11 +120,14 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 			peakInboxBytes: 0,
 			rejected: 0,
 			idleClosed: 0,
+			handshakeTimeouts: 0,
+			handshakeFailures: 0,
 			datagrams: 0,
 		},
 		clock: { tick: 0 },
 		maxConnections,
 		idleTimeoutMs,
+		handshakeTimeoutMs: options.tls ? handshakeTimeoutMs : 0,
 		nextId: () => ++lastId,
 	};
 }

@@ -16,9 +16,6 @@ import type { TlsPem } from "./tls.ts";
 import { atLeast } from "./values.ts";
 import { reportReady } from "./workers.ts";
 
-/** How long queued replies may take to drain after a stop signal, in milliseconds. */
-export const STOP_TIMEOUT_MS = 5000;
-
 /** What `serve` needs besides the settings. */
 export interface ServeContext {
 	plugins: AnyPlugin[];
@@ -49,7 +46,7 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 	} catch (error) {
 		throw listenError(error, settings);
 	}
-	const stop = stopOnSignals(server, logger, worker);
+	const stop = stopOnSignals(server, toMilliseconds(settings.drainTimeout), logger, worker);
 	const address = server.unix ?? hostPort(server.hostname, server.port);
 	if (worker !== undefined) {
 		logger.debug({ message: `worker ${worker} (pid ${process.pid}) listening on ${address}` });
@@ -90,6 +87,7 @@ export function serverOptions(settings: Settings, context: ServeContext): Server
 		maxLineBytes: settings.maxMessageBytes,
 		maxConnections: settings.maxConnections,
 		idleTimeoutMs: toMilliseconds(settings.idleTimeout),
+		handshakeTimeoutMs: toMilliseconds(settings.handshakeTimeout),
 		highWaterMark: settings.highWaterMark,
 		...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
 		udp: settings.udp && (worker === undefined || worker === 1),
@@ -105,7 +103,9 @@ function toMilliseconds(seconds: number): number {
 }
 
 /**
- * SIGINT/SIGTERM: stop accepting, let queued replies drain (up to {@link STOP_TIMEOUT_MS}), exit 0.
+ * SIGINT/SIGTERM: stop accepting, keep serving open connections until their clients close or
+ * `--drain-timeout` passes, then end each after the replies it is owed (core's
+ * {@link EchoServer.stop}), exit 0.
  * A second signal exits at once with 128 + the signal's number (130, 143) — not the same Ctrl-C
  * delivered twice by the terminal and `bunx` (see signals.ts). A worker ignores a
  * second signal (Ctrl-C reaches it from the terminal *and* from its primary); its primary
@@ -114,6 +114,7 @@ function toMilliseconds(seconds: number): number {
  */
 function stopOnSignals(
 	server: EchoServer,
+	drainTimeoutMs: number,
 	logger: ConsolaInstance,
 	worker: number | undefined,
 ): (reason: string) => void {
@@ -121,7 +122,7 @@ function stopOnSignals(
 	const stop = (reason: string) => {
 		if (stopping) return;
 		stopping = true;
-		server.stop({ timeoutMs: STOP_TIMEOUT_MS }).then(
+		server.stop({ drainTimeoutMs }).then(
 			() => process.exit(0),
 			(error: unknown) => {
 				logger.error(`stopping failed: ${toCliError(error).message}`);

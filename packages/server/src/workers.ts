@@ -103,7 +103,7 @@ async function claimPort(settings: Settings): Promise<number> {
 			maxConnections: 1,
 			idleTimeoutMs: 0,
 		});
-		await probe.stop({ timeoutMs: 0 });
+		await probe.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
 		return probe.port;
 	} catch (error) {
 		throw listenError(error, settings);
