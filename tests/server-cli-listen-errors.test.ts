@@ -9,7 +9,15 @@
  * `setpriv`, which drops the capabilities to bind low ports and to write anywhere.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+	chmodSync,
+	lstatSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TCPSocketListener, UnixSocketListener, udp } from "bun";
@@ -130,6 +138,24 @@ const UNIX_CAUSES: UnixCause[] = [
 		unprivileged: true,
 		line: (path) =>
 			`cannot listen on ${path}: permission denied (this user needs write access to ${readOnlyDir()}, and to the socket if one is there) (E_PERMISSION)`,
+	},
+	{
+		name: "a live socket this user may not connect to (left alone)",
+		async hold() {
+			const path = join(dir, "private.sock");
+			const live: UnixSocketListener<undefined> = Bun.listen({ unix: path, socket: { data() {} } });
+			chmodSync(path, 0o000);
+			return {
+				path,
+				release() {
+					expect(lstatSync(path).isSocket()).toBe(true);
+					live.stop(true);
+				},
+			};
+		},
+		unprivileged: true,
+		line: (path) =>
+			`cannot listen on ${path}: permission denied (this user needs write access to ${dir}, and to the socket if one is there) (E_PERMISSION)`,
 	},
 	{
 		name: "a path too long for a socket",

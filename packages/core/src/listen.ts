@@ -111,7 +111,10 @@ function bind<T>(target: ListenTarget, listen: () => T): T {
 	}
 }
 
-/** A socket file nobody answers on is left from a crashed run: remove it. One that answers is in use. */
+/**
+ * A socket file that refuses connections is left from a crashed run: remove it. One that
+ * answers is in use; one this user may not even try is left alone (`E_PERMISSION`).
+ */
 async function removeStaleSocket(path: string): Promise<void> {
 	const target = { unix: path };
 	const stat = lstatOrThrow(target);
@@ -120,11 +123,14 @@ async function removeStaleSocket(path: string): Promise<void> {
 	try {
 		const probe = await Bun.connect({ unix: path, socket: { data() {} } });
 		probe.end();
-	} catch {
+	} catch (error) {
+		// Only a refusal proves nobody listens: a socket this user may not connect to may be live.
+		const code = (error as { code?: unknown } | null)?.code;
+		if (code !== "ECONNREFUSED" && code !== "ENOENT") throw listenError(target, error);
 		try {
 			unlinkSync(path);
 		} catch (error) {
-			throw listenError(target, error);
+			if ((error as { code?: unknown } | null)?.code !== "ENOENT") throw listenError(target, error);
 		}
 		return;
 	}
