@@ -1,7 +1,8 @@
 import type { udp } from "bun";
 import type { Connection } from "./connection.ts";
-import { EchoError, PluginError } from "./errors.ts";
+import { PluginError } from "./errors.ts";
 import { listenStream, type StreamListener } from "./listen.ts";
+import { listenError } from "./listen-error.ts";
 import { type ConnectionSettings, connectionSettings } from "./settings.ts";
 import { startTimeoutSweep } from "./timeout-sweep.ts";
 import type { ServerInfo, ServerOptions, ServerStats, StopOptions } from "./types.ts";
@@ -104,7 +105,9 @@ export class EchoServer implements ServerInfo {
 
 /**
  * Starts an echo server: binds, runs the plugins' `start` hooks, and resolves once it accepts.
- * Rejects with an {@link EchoError}: `E_ADDR_IN_USE`, `E_LISTEN`, `E_INVALID_OPTION`, or a
+ * Rejects with an {@link EchoError}: when it cannot bind, `E_ADDR_IN_USE`, `E_PERMISSION`,
+ * `E_ADDR_NOT_AVAILABLE`, `E_UNIX_PATH` or `E_LISTEN` (the same code for the same cause on
+ * TCP, TLS, UDP and Unix sockets); `E_INVALID_OPTION`; or a
  * {@link PluginError} `E_PLUGIN` when a plugin's `start` hook fails.
  * @example
  * import { startServer } from "@echokit/core";
@@ -121,12 +124,8 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 			datagrams = await serveUdp(settings, stream.hostname, stream.port);
 		} catch (error) {
 			stream.listener.stop(true);
-			const reason = error instanceof Error ? error.message : String(error);
-			throw new EchoError(
-				"E_LISTEN",
-				`cannot serve UDP on ${stream.hostname}:${stream.port}: ${reason}`,
-				{ cause: error },
-			);
+			// The same cause in the same words as a TCP bind: only the UDP port may be taken.
+			throw listenError({ host: stream.hostname, port: stream.port }, error);
 		}
 	}
 	const server = new EchoServer(

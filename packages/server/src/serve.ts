@@ -5,7 +5,7 @@
 import { type AnyPlugin, type EchoServer, type ServerOptions, startServer } from "@echokit/core";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
-import { listenError, toCliError } from "./errors.ts";
+import { toCliError } from "./errors.ts";
 import { hostPort } from "./format.ts";
 import { labLog } from "./lab-log.ts";
 import { coreLogger } from "./logger.ts";
@@ -30,7 +30,8 @@ export interface ServeContext {
  * Starts the server, makes SIGINT/SIGTERM stop it gracefully, then prints
  * `Listening on HOST:PORT` with the real port: whoever waits for that line may signal at once.
  * A worker prints nothing of the kind (its primary does, once for all) but tells its primary.
- * Throws a {@link CliError} (`E_ADDR_IN_USE`, `E_LISTEN`, `E_PLUGIN_START`).
+ * Throws a {@link CliError}: a listen code (`E_ADDR_IN_USE`, `E_PERMISSION`, …, in core's words),
+ * or `E_PLUGIN_START`.
  * @example
  * const server = await serve(settings, { plugins, logger });
  */
@@ -44,7 +45,7 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 			),
 		);
 	} catch (error) {
-		throw listenError(error, settings);
+		throw toCliError(error);
 	}
 	const stop = stopOnSignals(server, toMilliseconds(settings.drainTimeout), logger, worker);
 	const address = server.unix ?? hostPort(server.hostname, server.port);
