@@ -144,6 +144,22 @@ describe("--udp", () => {
 		expect(reply && decoder.decode(reply)).toBe("SHOUT");
 	});
 
+	test.each([[[]], [["--workers", "2"]]])(
+		"--host :: %p: one port serves IPv4 (127.0.0.1) and IPv6 (::1) clients, TCP and UDP",
+		async (extra) => {
+			const server = new ServerProcess(["--host", "::", "--port", "0", "--udp", ...extra]);
+			const port = await server.listening();
+			expect(server.lines[0]).toStartWith(`Listening on [::]:${port} (TCP+UDP`);
+			for (const hostname of ["127.0.0.1", "::1"]) {
+				expect(await exchange({ hostname, port }, `stream to ${hostname}`)).toBe(
+					`stream to ${hostname}`,
+				);
+				const reply = await exchangeDatagram(`datagram to ${hostname}`, { hostname, port });
+				expect(reply && decoder.decode(reply)).toBe(`datagram to ${hostname}`);
+			}
+		},
+	);
+
 	// The default transcript is a sync plugin; --quiet leaves none; only worker 1 serves UDP.
 	test.each([
 		["127.0.0.1", []],
