@@ -13,7 +13,7 @@ import { ReplyText } from "./replies.ts";
 import { PromptLine } from "./terminal.ts";
 
 /** Options of the UDP modes; `timeoutMs` is how long to wait for each reply. */
-export interface UdpOptions extends Required<DatagramOptions> {
+export interface UdpOptions extends Required<Omit<DatagramOptions, "lookup">> {
 	framing: Framing;
 	/** `host:port`, for messages. */
 	target: string;
