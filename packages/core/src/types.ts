@@ -179,7 +179,12 @@ export interface ServerOptions {
 	highWaterMark?: number;
 	/** Queued outbound bytes below which reading resumes. Default a quarter of `highWaterMark`. */
 	lowWaterMark?: number;
-	/** Connections served at once; one more is closed at once and a warning logged. Default 1024. */
+	/**
+	 * Connections served at once; one more is closed at once and a warning logged. Default: the
+	 * open-file limit (which Bun raises to the hard limit at start) less 32 and 5 % of it kept
+	 * free, at most 2^20; 1024 where the limit cannot be read. A larger value is capped at the
+	 * limit less 32, with a warning. Logged at debug level when the server starts.
+	 */
 	maxConnections?: number;
 	/** Close a connection after this many milliseconds without traffic either way; `0` never. Default 300000 (5 min). */
 	idleTimeoutMs?: number;
