@@ -18,7 +18,7 @@ const SERVER_LIMIT = Math.min(hardLimit(), 20_000);
 /** What the server's default must be at that limit: the limit less 32 and 5 % of it. */
 const SERVER_DEFAULT = SERVER_LIMIT - 32 - Math.ceil(SERVER_LIMIT / 20);
 /** This process holds one descriptor per client; Bun raised its soft limit to the hard one. */
-const CLIENTS = Math.min(WANTED, SERVER_DEFAULT, ownLimit() - 500);
+const CLIENTS = Math.max(1, Math.min(WANTED, SERVER_DEFAULT, ownLimit() - 500));
 const title =
 	CLIENTS === WANTED
 		? `${CLIENTS} concurrent clients with default settings (ulimit -n ${SERVER_LIMIT}): every one answered, none refused`
