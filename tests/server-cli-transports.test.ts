@@ -120,7 +120,7 @@ describe("--unix PATH", () => {
 		const { code, stderr } = await runServer(["--unix", join(dir, "no/such/dir/e.sock")]);
 		expect(code).toBe(3);
 		expect(stderr).toMatch(
-			/^echo-server: cannot listen on \S+e\.sock: no such directory \(E_LISTEN\)\n$/,
+			/^echo-server: cannot listen on \S+e\.sock: the directory \S+dir does not exist \(create it first\) \(E_UNIX_PATH\)\n$/,
 		);
 	});
 });

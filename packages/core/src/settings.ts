@@ -57,6 +57,8 @@ export interface ConnectionSettings {
 	/** Where `maxConnections` comes from, for the debug line at start. */
 	readonly maxConnectionsReason: string;
 	readonly idleTimeoutMs: number;
+	/** 0 without TLS or when disabled. */
+	readonly handshakeTimeoutMs: number;
 	nextId(): number;
 }
 
@@ -87,6 +89,14 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 	if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0) {
 		invalid("idleTimeoutMs", idleTimeoutMs, "a whole number of milliseconds, 0 for never");
 	}
+	const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
+	if (!Number.isInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 0) {
+		invalid(
+			"handshakeTimeoutMs",
+			handshakeTimeoutMs,
+			"a whole number of milliseconds, 0 for never",
+		);
+	}
 	if (options.udp && options.unix)
 		invalid("udp", true, "no udp with a Unix socket (UDP needs a port)");
 	const plugins = options.plugins ?? [];
@@ -115,12 +125,15 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 			peakInboxBytes: 0,
 			rejected: 0,
 			idleClosed: 0,
+			handshakeTimeouts: 0,
+			handshakeFailures: 0,
 			datagrams: 0,
 		},
 		clock: { tick: 0 },
 		maxConnections: maxConnections.value,
 		maxConnectionsReason: maxConnections.reason,
 		idleTimeoutMs,
+		handshakeTimeoutMs: options.tls ? handshakeTimeoutMs : 0,
 		nextId: () => ++lastId,
 	};
 }

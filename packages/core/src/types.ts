@@ -190,6 +190,14 @@ export interface ServerOptions {
 	idleTimeoutMs?: number;
 	/** Serve TLS on the port (certificate and key, as Bun's `tls` option takes them). */
 	tls?: TLSOptions;
+	/**
+	 * With `tls`: close a connection whose TLS handshake has not finished this many milliseconds
+	 * after it was accepted (a client that connects and says nothing, or half a ClientHello);
+	 * `0` never. Until then it counts against `maxConnections` and the idle timeout like any
+	 * other. Default 5000, as "a few seconds" (nginx waits 60 s; a loopback or LAN client needs
+	 * milliseconds).
+	 */
+	handshakeTimeoutMs?: number;
 	/** Listen on this Unix domain socket path instead of `hostname:port`. A stale file from a crashed run is replaced; the file is removed on stop. */
 	unix?: string;
 	/** Also serve RFC 862 datagram echo on the same host and port (UDP). Plugins run per datagram. */
@@ -198,10 +206,25 @@ export interface ServerOptions {
 	reusePort?: boolean;
 }
 
-/** Options of {@link EchoServer.stop}. */
+/**
+ * Options of {@link EchoServer.stop}: a graceful stop in the manner of HAProxy and nginx.
+ *
+ * 1. The listener stops accepting at once (and UDP stops receiving).
+ * 2. Open connections are served as usual for up to `drainTimeoutMs`, so bytes that reached the
+ *    server before the stop (read or not) are answered. A connection with nothing owed — no reply
+ *    queued, no transform in flight, no unfinished line, and nothing read for one check
+ *    (about 50 ms) since the stop began — is half-closed (FIN) at once: an idle client does not
+ *    hold the exit.
+ * 3. At `drainTimeoutMs`, each remaining connection stops reading, gets the replies it is owed
+ *    (an unfinished line is answered, as at the client's FIN), then a FIN.
+ * 4. At `drainTimeoutMs + closeTimeoutMs`, what is still open is cut (a reset if replies are
+ *    still queued for a client that does not read).
+ */
 export interface StopOptions {
-	/** Milliseconds to let queued replies drain before connections are cut. Default 5000. */
-	timeoutMs?: number;
+	/** Milliseconds to keep serving open connections before ending their input. Default 5000. */
+	drainTimeoutMs?: number;
+	/** Then, milliseconds to let owed replies flush and clients close before cutting. Default 2000. */
+	closeTimeoutMs?: number;
 }
 
 /** Counters of a running server, for tests and metrics. */
@@ -225,6 +248,10 @@ export interface ServerStats {
 	rejected: number;
 	/** Connections closed by the idle timeout. */
 	idleClosed: number;
+	/** TLS connections closed because their handshake did not finish in `handshakeTimeoutMs`. */
+	handshakeTimeouts: number;
+	/** TLS handshakes that failed (a plaintext client on the TLS port, a bad ClientHello). */
+	handshakeFailures: number;
 	/** UDP datagrams answered. */
 	datagrams: number;
 }

@@ -223,7 +223,7 @@ describe("highWaterMark", () => {
 			client.close();
 			return { peak: stats.peakQueuedBytes, pauses: stats.pauses, largestRead };
 		} finally {
-			await server.stop({ timeoutMs: 0 });
+			await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
 		}
 	}
 

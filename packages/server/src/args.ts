@@ -56,6 +56,20 @@ export const ARGS = {
 		description: "Close a connection idle this long; 0 = never; fractions allowed",
 		default: `${DEFAULTS.idleTimeout}`,
 	},
+	"handshake-timeout": {
+		type: "string",
+		valueHint: "SECONDS",
+		description:
+			"With TLS: close a connection whose handshake is not done this long after accept; 0 = never",
+		default: `${DEFAULTS.handshakeTimeout}`,
+	},
+	"drain-timeout": {
+		type: "string",
+		valueHint: "SECONDS",
+		description:
+			"On SIGINT/SIGTERM: keep serving open connections this long, then end each after its replies",
+		default: `${DEFAULTS.drainTimeout}`,
+	},
 	"high-water-mark": {
 		type: "string",
 		valueHint: "BYTES",

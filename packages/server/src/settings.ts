@@ -23,6 +23,10 @@ export interface Settings {
 	maxConnections?: number;
 	/** Seconds without traffic before a connection is closed; `0` = never. */
 	idleTimeout: number;
+	/** With TLS: seconds a connection may take to finish its handshake; `0` = no limit. */
+	handshakeTimeout: number;
+	/** Seconds a stop keeps serving open connections before ending them. */
+	drainTimeout: number;
 	/** Queued reply bytes per connection above which the server stops reading from it. */
 	highWaterMark: number;
 	/** Certificate and key files, when serving TLS. */
@@ -49,6 +53,8 @@ export const DEFAULTS = {
 	framing: "raw",
 	maxMessageBytes: 1024 * 1024,
 	idleTimeout: 300,
+	handshakeTimeout: 5,
+	drainTimeout: 5,
 	highWaterMark: 1024 * 1024,
 	udp: false,
 	workers: 1,
@@ -102,6 +108,8 @@ export function resolveSettings(
 			DEFAULTS.maxMessageBytes,
 		...(maxConnections === undefined ? {} : { maxConnections }),
 		idleTimeout: flags.idleTimeout ?? file.idleTimeout ?? DEFAULTS.idleTimeout,
+		handshakeTimeout: flags.handshakeTimeout ?? file.handshakeTimeout ?? DEFAULTS.handshakeTimeout,
+		drainTimeout: flags.drainTimeout ?? file.drainTimeout ?? DEFAULTS.drainTimeout,
 		highWaterMark: flags.highWaterMark ?? file.highWaterMark ?? DEFAULTS.highWaterMark,
 		...(tls ? { tls } : {}),
 		udp: flags.udp ?? file.udp ?? DEFAULTS.udp,

@@ -59,6 +59,17 @@ export interface EchoConfig {
 	maxConnections?: number;
 	/** Seconds without traffic before a connection is closed; `0` never; fractions allowed. Default 300. */
 	idleTimeout?: number;
+	/**
+	 * With TLS: seconds from accept to the end of the TLS handshake before the connection is
+	 * closed (and logged); `0` no limit. Until then it counts against `maxConnections`. Default 5.
+	 */
+	handshakeTimeout?: number;
+	/**
+	 * On SIGINT/SIGTERM: seconds to keep serving open connections (new ones are refused) before
+	 * each is ended after the replies it is owed. Connections owed nothing are half-closed at
+	 * once. Default 5.
+	 */
+	drainTimeout?: number;
 	/** Queued reply bytes per connection above which the server stops reading from it. Default 1 MiB. */
 	highWaterMark?: number;
 	/** Serve TLS with these files. Default: plain TCP. */
