@@ -13,7 +13,7 @@
  * the move. `busy`, `paused` and `peerEnded` are independent flags beside it.
  */
 import { logStack, PluginError } from "./errors.ts";
-import { LineBuffer } from "./line-buffer.ts";
+import { endsWithCR, LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
@@ -286,19 +286,28 @@ export class Connection implements ConnectionInfo {
 			}
 			const line = lines.complete(chunk.subarray(pos, newline));
 			pos = newline + 1;
-			if (!lines.fits(line)) {
+			// The message excludes the terminator, `\n` or `\r\n`; its reply ends with the same one.
+			const crlf = endsWithCR(line);
+			const message = crlf ? line.subarray(0, -1) : line;
+			if (!lines.fits(message)) {
 				this.lineTooLong();
 				return;
 			}
-			if (!this.deliver(line, true, chunk, pos)) return;
+			if (!this.deliver(message, crlf ? CRLF : NEWLINE, chunk, pos)) return;
 		}
 	}
 
 	/**
-	 * Runs the plugin chain on one message and batches its reply.
+	 * Runs the plugin chain on one message and batches its reply, followed by `newline`: the
+	 * terminator its line came with (`lines` framing), or `false` for none.
 	 * @returns false when processing must stop here (async transform, failure).
 	 */
-	private deliver(message: Uint8Array, newline: boolean, chunk: Uint8Array, rest: number): boolean {
+	private deliver(
+		message: Uint8Array,
+		newline: Terminator,
+		chunk: Uint8Array,
+		rest: number,
+	): boolean {
 		let outcome: Outcome | Promise<Outcome>;
 		try {
 			outcome = (this.pipeline as Pipeline).run(message);
@@ -327,7 +336,7 @@ export class Connection implements ConnectionInfo {
 	}
 
 	/** Holds later input in the inbox until `outcome` settles (Bun does not await handlers). */
-	private wait(outcome: Promise<Outcome>, newline: boolean): void {
+	private wait(outcome: Promise<Outcome>, newline: Terminator): void {
 		this.busy = true;
 		outcome.then(
 			(settled) => this.settled(settled, newline),
@@ -335,7 +344,7 @@ export class Connection implements ConnectionInfo {
 		);
 	}
 
-	private settled(outcome: Outcome, newline: boolean): void {
+	private settled(outcome: Outcome, newline: Terminator): void {
 		if (this.phase >= Phase.flushing) return;
 		this.busy = false;
 		this.reply(outcome, newline);
@@ -355,11 +364,11 @@ export class Connection implements ConnectionInfo {
 		else this.applyBackpressure();
 	}
 
-	private reply(outcome: Outcome, newline: boolean): void {
+	private reply(outcome: Outcome, newline: Terminator): void {
 		if (isNoReply(outcome)) return;
 		if (this.batch === NONE) this.batch = [];
 		if (outcome.byteLength > 0) this.batch.push(outcome);
-		if (newline) this.batch.push(NEWLINE);
+		if (newline) this.batch.push(newline);
 	}
 
 	private writeBatch(): void {
@@ -505,4 +514,7 @@ function handshakeFailure(error: Error | null | undefined): string {
 const NEWLINE_BYTE = 0x0a;
 /** Stands in for `inbox` and `batch` until a connection needs its own: never pushed to. */
 const NONE: Uint8Array[] = [];
+/** What ends a reply: the terminator its line came with, or `false` (raw, unterminated, greeting). */
+type Terminator = Uint8Array | false;
 const NEWLINE = new Uint8Array([NEWLINE_BYTE]);
+const CRLF = new Uint8Array([0x0d, NEWLINE_BYTE]);

@@ -116,6 +116,9 @@ export class EchoServer implements ServerInfo {
  */
 export async function startServer(options: ServerOptions = {}): Promise<EchoServer> {
 	const settings = connectionSettings(options);
+	settings.logger.debug(
+		`maxConnections ${settings.maxConnections} (${settings.maxConnectionsReason})`,
+	);
 	const open = new Set<Connection>();
 	const stream = await listenStream(settings, options, open);
 	let datagrams: udp.Socket<"buffer"> | null = null;

@@ -3,7 +3,7 @@
  * counters. Built once per server (or per test harness), never per message.
  */
 import { EchoError } from "./errors.ts";
-import { capToOpenFileLimit } from "./fd-limit.ts";
+import { openFileLimit, resolveMaxConnections } from "./fd-limit.ts";
 import type { Greeter } from "./pipeline.ts";
 import type {
 	AnyPlugin,
@@ -54,6 +54,8 @@ export interface ConnectionSettings {
 	/** A coarse clock the idle sweep advances; connections stamp `tick` when bytes move. */
 	readonly clock: { tick: number };
 	readonly maxConnections: number;
+	/** Where `maxConnections` comes from, for the debug line at start. */
+	readonly maxConnectionsReason: string;
 	readonly idleTimeoutMs: number;
 	/** 0 without TLS or when disabled. */
 	readonly handshakeTimeoutMs: number;
@@ -76,8 +78,11 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		invalid("lowWaterMark", lowWaterMark, `an integer from 0 to highWaterMark (${highWaterMark})`);
 	}
 	const logger = options.logger ?? silentLogger;
-	const maxConnections = capToOpenFileLimit(
-		positiveInteger("maxConnections", options.maxConnections ?? 1024),
+	const maxConnections = resolveMaxConnections(
+		options.maxConnections === undefined
+			? undefined
+			: positiveInteger("maxConnections", options.maxConnections),
+		openFileLimit(),
 		logger,
 	);
 	const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
@@ -125,7 +130,8 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 			datagrams: 0,
 		},
 		clock: { tick: 0 },
-		maxConnections,
+		maxConnections: maxConnections.value,
+		maxConnectionsReason: maxConnections.reason,
 		idleTimeoutMs,
 		handshakeTimeoutMs: options.tls ? handshakeTimeoutMs : 0,
 		nextId: () => ++lastId,

@@ -10,8 +10,14 @@ import type { NO_REPLY } from "./plugin.ts";
  * - `raw` (default, RFC 862): a message is whatever one socket read delivered. Boundaries are
  *   arbitrary — one `send` may arrive as several messages and several as one, as in the lab's
  *   `recv(1024)`.
- * - `lines`: a message is one line, without its `\n`. Each reply gets a `\n` appended. A last line
- *   without `\n` (the client half-closed mid-line) is still delivered, and its reply gets no `\n`.
+ * - `lines`: a message is one line, without its terminator: a line ends at `\n`, with an optional
+ *   `\r` just before it (CRLF, as telnet and Windows tools send). Each reply ends with the
+ *   terminator its line came with, `\n` or `\r\n`. A `\r` elsewhere is part of the line. A last
+ *   line without `\n` (the client half-closed mid-line) is still delivered, whole (a final `\r`
+ *   included), and its reply gets no terminator.
+ *
+ * TCP, TLS and Unix sockets are framed; UDP is not: a datagram is one message whatever the
+ * framing, its bytes as sent.
  */
 export type Framing = "raw" | "lines";
 
@@ -68,7 +74,7 @@ export interface ConnectionInfo {
 
 /**
  * One message handed to a transform. In `raw` framing it is one socket read; in `lines` framing
- * one line without its `\n` (see {@link Framing}).
+ * one line without its `\n` or `\r\n` (see {@link Framing}).
  *
  * The object is reused for the connection's next message: read what you need during the
  * transform (the `bytes` array itself stays valid, keep it if you like).
@@ -163,7 +169,7 @@ export interface ServerOptions {
 	port?: number;
 	/** Default `raw`. */
 	framing?: Framing;
-	/** Longest line accepted in `lines` framing, in bytes; a longer one closes the connection. Default 1 MiB. */
+	/** Longest line accepted in `lines` framing, in bytes, not counting its `\n` or `\r\n`; a longer one closes the connection. Default 1 MiB. */
 	maxLineBytes?: number;
 	/** Plugins in order. Default: none, which echoes every byte unchanged. */
 	plugins?: readonly AnyPlugin[];
@@ -173,7 +179,12 @@ export interface ServerOptions {
 	highWaterMark?: number;
 	/** Queued outbound bytes below which reading resumes. Default a quarter of `highWaterMark`. */
 	lowWaterMark?: number;
-	/** Connections served at once; one more is closed at once and a warning logged. Default 1024. */
+	/**
+	 * Connections served at once; one more is closed at once and a warning logged. Default: the
+	 * open-file limit (which Bun raises to the hard limit at start) less 32 and 5 % of it kept
+	 * free, at most 2^20; 1024 where the limit cannot be read. A larger value is capped at the
+	 * limit less 32, with a warning. Logged at debug level when the server starts.
+	 */
 	maxConnections?: number;
 	/** Close a connection after this many milliseconds without traffic either way; `0` never. Default 300000 (5 min). */
 	idleTimeoutMs?: number;

@@ -48,8 +48,7 @@ export const ARGS = {
 		type: "string",
 		valueHint: "N",
 		description:
-			"Connections served at once (per worker); one more is closed at once, with a warning",
-		default: `${DEFAULTS.maxConnections}`,
+			"Connections served at once (per worker); one more is closed at once, with a warning (Default: from ulimit -n)",
 	},
 	"idle-timeout": {
 		type: "string",

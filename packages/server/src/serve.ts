@@ -86,7 +86,8 @@ export function serverOptions(settings: Settings, context: ServeContext): Server
 			: { unix: settings.unix }),
 		framing: settings.framing,
 		maxLineBytes: settings.maxMessageBytes,
-		maxConnections: settings.maxConnections,
+		// Absent: core derives it from the open-file limit, in each worker for that process.
+		...(settings.maxConnections === undefined ? {} : { maxConnections: settings.maxConnections }),
 		idleTimeoutMs: toMilliseconds(settings.idleTimeout),
 		handshakeTimeoutMs: toMilliseconds(settings.handshakeTimeout),
 		highWaterMark: settings.highWaterMark,

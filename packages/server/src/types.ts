@@ -51,7 +51,11 @@ export interface EchoConfig {
 	maxMessageBytes?: number;
 	/** @deprecated The old name of {@link EchoConfig.maxMessageBytes}. */
 	maxLineBytes?: number;
-	/** Connections served at once (per worker); one more is closed at once, with a warning. Default 1024. */
+	/**
+	 * Connections served at once (per worker); one more is closed at once, with a warning. Default:
+	 * the open-file limit (`ulimit -Hn`: Bun raises the soft limit to it) less 32 and 5 % of it
+	 * kept free. `--log-level debug` prints the value in use.
+	 */
 	maxConnections?: number;
 	/** Seconds without traffic before a connection is closed; `0` never; fractions allowed. Default 300. */
 	idleTimeout?: number;
