@@ -31,7 +31,9 @@ const paths: [string, AnyPlugin[]][] = [
 
 const servers: EchoServer[] = [];
 afterEach(async () => {
-	await Promise.all(servers.splice(0).map((server) => server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 100 })));
+	await Promise.all(
+		servers.splice(0).map((server) => server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 100 })),
+	);
 });
 
 describe.each(["127.0.0.1", "::1"])("UDP over %s", (host) => {
