@@ -18,7 +18,7 @@ import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
-import type { ConnectionInfo, Framing, LogFields } from "./types.ts";
+import type { ConnectionInfo, ConnectionPhase, Framing, LogFields } from "./types.ts";
 
 /**
  * Where a connection is in its life. It only moves forward (later phases have higher numbers):
@@ -43,9 +43,9 @@ export const Phase = {
 	flushing: 3,
 	lingering: 4,
 	closed: 5,
-} as const;
+} as const satisfies Record<ConnectionPhase, number>;
 export type Phase = (typeof Phase)[keyof typeof Phase];
-export type PhaseName = keyof typeof Phase;
+export type PhaseName = ConnectionPhase;
 const PHASE_NAMES = Object.keys(Phase) as PhaseName[];
 
 export class Connection implements ConnectionInfo {

@@ -22,6 +22,7 @@ export type {
 	AnyPlugin,
 	ClientOptions,
 	ConnectionInfo,
+	ConnectionPhase,
 	Framing,
 	Greeting,
 	LogFields,

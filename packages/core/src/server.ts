@@ -49,11 +49,21 @@ export class EchoServer implements ServerInfo {
 	stats(): ServerStats {
 		let queuedBytes = 0;
 		let peakQueuedBytes = this.settings.stats.peakQueuedBytes;
+		const phases = {
+			handshaking: 0,
+			reading: 0,
+			draining: 0,
+			flushing: 0,
+			lingering: 0,
+			closed: 0,
+		};
 		for (const connection of this.open) {
 			queuedBytes += connection.out.bytes;
 			peakQueuedBytes = Math.max(peakQueuedBytes, connection.out.peak);
+			phases[connection.phaseName]++;
 		}
-		return { ...this.settings.stats, connections: this.open.size, queuedBytes, peakQueuedBytes };
+		const connections = this.open.size;
+		return { ...this.settings.stats, connections, phases, queuedBytes, peakQueuedBytes };
 	}
 
 	/**

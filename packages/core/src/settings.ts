@@ -50,7 +50,7 @@ export interface ConnectionSettings {
 	/** The plugins with a `greet` hook, in order; empty for most servers. */
 	readonly greeters: readonly Greeter[];
 	readonly logger: Logger;
-	readonly stats: Omit<ServerStats, "connections" | "queuedBytes">;
+	readonly stats: Omit<ServerStats, "connections" | "phases" | "queuedBytes">;
 	/** A coarse clock the idle sweep advances; connections stamp `tick` when bytes move. */
 	readonly clock: { tick: number };
 	readonly maxConnections: number;

@@ -227,10 +227,26 @@ export interface StopOptions {
 	closeTimeoutMs?: number;
 }
 
+/**
+ * Where a connection is in its life, in order; it only moves forward. `handshaking` (TLS, before
+ * the handshake ends) → `reading` → `draining` (input over, transforms in flight finish) →
+ * `flushing` (replies made, the queue empties) → `lingering` (our FIN out, waiting for the
+ * client's) → `closed`.
+ */
+export type ConnectionPhase =
+	| "handshaking"
+	| "reading"
+	| "draining"
+	| "flushing"
+	| "lingering"
+	| "closed";
+
 /** Counters of a running server, for tests and metrics. */
 export interface ServerStats {
 	/** Open connections now. */
 	connections: number;
+	/** Open connections now, by {@link ConnectionPhase}: where a stuck one is stuck. */
+	phases: Record<ConnectionPhase, number>;
 	/** Connections accepted since start. */
 	accepted: number;
 	/** Outbound bytes queued in user space now, over all connections. */
