@@ -44,6 +44,23 @@ test("lines framing sends a newline; the reply shows without it", async () => {
 	expect(await client.exitCode()).toBe(0);
 });
 
+test("lines framing: replies that end in \\r\\n (a CRLF server) show without the \\r", async () => {
+	const crlf = definePlugin({
+		name: "crlf",
+		greet: () => "ready\r\n",
+		// The server's framing adds \n after the reply: each answer line ends in \r\n.
+		transform: (message) => `got ${message.text()}\r`,
+	});
+	const server = await serve({ framing: "lines", plugins: [crlf] });
+	const client = new TerminalSession(["--port", String(server.port), "--framing", "lines"]);
+	await client.until("the greeting", () => client.screen.includes("Received: ready\n"));
+	client.type("hi\r");
+	await client.promptAfter("Received: got hi\n");
+	client.type(CTRL_D);
+	expect(await client.exitCode()).toBe(0);
+	expect(client.screen).not.toContain("\\r");
+});
+
 test("Ctrl-C leaves cleanly with exit 0", async () => {
 	const server = await serve();
 	const client = new TerminalSession(["--port", String(server.port)]);

@@ -196,6 +196,32 @@ describe("UDP (--udp)", () => {
 		expectOneErrorLine(piped.stderr, "E_NO_REPLY");
 	});
 
+	test("a reply that comes after --timeout bounces off the closed socket; the next datagram still gets its own, and only the first is reported unanswered", async () => {
+		// Holds the reply to "late" until the next datagram comes (the client has given up on it
+		// and closed that socket by then), then lets both go in the same tick, "late" first: the
+		// server's send of "late" meets ICMP port unreachable just before it sends "next".
+		let releaseLate: (() => void) | undefined;
+		const late = definePlugin({
+			name: "late",
+			transform: (message) =>
+				new Promise<null>((resolve) => {
+					if (message.text() === "late") releaseLate = () => resolve(null);
+					else {
+						releaseLate?.();
+						resolve(null);
+					}
+				}),
+		});
+		const server = await serve({ udp: true, plugins: [late] });
+		const args = ["--udp", "--port", String(server.port), "--timeout", "0.5"];
+		const result = await run([...args, "--message", "late", "--message", "next"]);
+		expect(text(result.stdout)).toBe("next");
+		expect(result.stderr).toBe(
+			`echo-client: no reply from 127.0.0.1:${server.port} within 0.5 s to 1 of 2 datagrams (E_NO_REPLY)\n`,
+		);
+		expect(result.code).toBe(4);
+	});
+
 	test("a closed port: E_CONNECT (connection refused), exit 3, no stack trace", async () => {
 		const port = await closedPort({ udp: true });
 		const result = await run(["--udp", "--port", String(port), "--message", "x"]);

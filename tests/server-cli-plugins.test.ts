@@ -1,10 +1,12 @@
 /**
  * Plugins as `echo-server` users meet them: the `hostname` greeting, `delay` with options from
- * the command line and the config file, and a user's plugin that breaks the contract at run
- * time. The real command in a child process, on port 0.
+ * the command line and the config file, `uppercase` for a client that ends lines with CRLF, and a
+ * user's plugin that breaks the contract at run time. The real command in a child process, on
+ * port 0.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { hostname as osHostname } from "node:os";
+import { run as runClient } from "./fixtures/client/harness.ts";
 import {
 	client,
 	decoder,
@@ -82,6 +84,34 @@ export default defineConfig({ framing: "lines", quiet: true, plugins: ["uppercas
 		const started = performance.now();
 		expect(await exchange(port, "a\nb\nc\n")).toBe("A\nB\nC\n");
 		expect(performance.now() - started).toBeGreaterThanOrEqual(3 * 10 - 5);
+	});
+});
+
+describe("--plugin uppercase, a client that ends lines with CRLF", () => {
+	test("each line is uppercased without its \\r and answered with the terminator it came with", async () => {
+		const args = ["--port", "0", "--framing", "lines", "--plugin", "uppercase"];
+		const server = new ServerProcess(args);
+		const port = await server.listening();
+		// echo-client piping a Windows-style text: stdin goes out as is, replies come back to stdout.
+		const input = "ping\r\nmixed LF\nlast\r\n";
+		const piped = await runClient(["--port", String(port)], Buffer.from(input));
+		expect(piped).toEqual({
+			code: 0,
+			stdout: Buffer.from("PING\r\nMIXED LF\nLAST\r\n"),
+			stderr: "",
+		});
+		// The message the plugins saw, as the transcript shows it: without the \r (shown as `\r`).
+		await server.waitFor(/Data received: last/);
+		expect(server.stdout).toContain(
+			"Data received: ping\nData received: mixed LF\nData received: last\n",
+		);
+		// A telnet client's \r and \n in separate segments are still one terminator.
+		const c = await client(port);
+		c.write("split\r");
+		await Bun.sleep(10);
+		c.write("\nend");
+		await c.end();
+		expect(decoder.decode(await c.readAll())).toBe("SPLIT\r\nEND");
 	});
 });
 

@@ -3,11 +3,12 @@
  * domain socket (--unix) and UDP (--udp), on the real command.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exchangeDatagram } from "@echokit/core";
 import { makeCertificate, type TestCertificate } from "../packages/core/test/fixtures/tls-cert.ts";
+import { bounceRounds } from "../packages/core/test/fixtures/udp-bounce.ts";
 import {
 	client,
 	decoder,
@@ -120,7 +121,7 @@ describe("--unix PATH", () => {
 		const { code, stderr } = await runServer(["--unix", join(dir, "no/such/dir/e.sock")]);
 		expect(code).toBe(3);
 		expect(stderr).toMatch(
-			/^echo-server: cannot listen on \S+e\.sock: no such directory \(E_LISTEN\)\n$/,
+			/^echo-server: cannot listen on \S+e\.sock: the directory \S+dir does not exist \(create it first\) \(E_UNIX_PATH\)\n$/,
 		);
 	});
 });
@@ -177,4 +178,60 @@ describe("--udp", () => {
 		const reply = await exchangeDatagram("shout", { port, timeoutMs: 5000 });
 		expect(reply && decoder.decode(reply)).toBe("SHOUT");
 	});
+
+	test.each([[[]], [["--workers", "2"]]])(
+		"--host :: %p: one port serves IPv4 (127.0.0.1) and IPv6 (::1) clients, TCP and UDP",
+		async (extra) => {
+			const server = new ServerProcess(["--host", "::", "--port", "0", "--udp", ...extra]);
+			const port = await server.listening();
+			expect(server.lines[0]).toStartWith(`Listening on [::]:${port} (TCP+UDP`);
+			for (const hostname of ["127.0.0.1", "::1"]) {
+				expect(await exchange({ hostname, port }, `stream to ${hostname}`)).toBe(
+					`stream to ${hostname}`,
+				);
+				const reply = await exchangeDatagram(`datagram to ${hostname}`, { hostname, port });
+				expect(reply && decoder.decode(reply)).toBe(`datagram to ${hostname}`);
+			}
+		},
+	);
+
+	// The default transcript is a sync plugin; --quiet leaves none; only worker 1 serves UDP.
+	test.each([
+		["127.0.0.1", []],
+		["::1", ["--quiet"]],
+		["127.0.0.1", ["--workers", "2"]],
+	])(
+		"%s %p: 100 replies that bounce (ICMP port unreachable) cost no other client its reply; the server then idles",
+		async (host, extra) => {
+			const server = new ServerProcess(["--host", host, "--port", "0", "--udp", ...extra]);
+			const port = await server.listening();
+			expect(await bounceRounds(host, port, 100)).toBe(100);
+			// Not spinning on the errors: over an idle second the server's processes use little CPU
+			// (a busy loop would take about the whole second; the bound is generous on purpose).
+			const before = cpuSeconds(server.proc.pid);
+			await Bun.sleep(1000);
+			expect(cpuSeconds(server.proc.pid) - before).toBeLessThan(0.5);
+			const reply = await exchangeDatagram("still serving", { hostname: host, port });
+			expect(reply && decoder.decode(reply)).toBe("still serving");
+			expect(server.stderr).not.toMatch(/ECONNREFUSED|error/i);
+		},
+	);
 });
+
+/** User + system CPU seconds of every process in the process group `group` (Linux /proc). */
+function cpuSeconds(group: number): number {
+	const ticksPerSecond = 100; // USER_HZ: what /proc/PID/stat counts in on Linux
+	let ticks = 0;
+	for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+		let stat: string;
+		try {
+			stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		} catch {
+			continue; // gone meanwhile
+		}
+		// After "pid (comm) ": state, ppid, pgrp, …; utime and stime are fields 14 and 15.
+		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+		if (Number(fields[2]) === group) ticks += Number(fields[11]) + Number(fields[12]);
+	}
+	return ticks / ticksPerSecond;
+}

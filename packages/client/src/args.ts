@@ -9,6 +9,7 @@
 import type { Framing } from "@echokit/core";
 import { longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
+import { bareHost } from "./address.ts";
 import { CliError } from "./errors.ts";
 
 /** The flags of `echo-client`, as citty takes them (also rendered by `--help`). */
@@ -168,7 +169,8 @@ export function resolveArgs(
 	scanned: ScannedArgs,
 ): ClientArgs {
 	const given = new Set(scanned.given);
-	const host = String(parsed.host ?? clientArgs.host.default);
+	// `--host [::1]` as well as `--host ::1`: the brackets are how people write IPv6 next to a port.
+	const host = bareHost(String(parsed.host ?? clientArgs.host.default));
 	if (host === "") throw usage("--host must not be empty");
 	const unix = optionalText(parsed.unix, "unix");
 	const udp = given.has("udp");

@@ -9,6 +9,7 @@ import { connect, type EchoClient } from "@echokit/core";
 import { formatHelp, shouldColor } from "@echokit/core/cli";
 import { defineCommand, runCommand } from "citty";
 import packageJson from "../package.json" with { type: "json" };
+import { hostPort } from "./address.ts";
 import { type ClientArgs, clientArgs, resolveArgs, type ScannedArgs, scanArgs } from "./args.ts";
 import { BENCH_DESCRIPTION, benchMain } from "./bench/index.ts";
 import { CliError, formatError, toCliError } from "./errors.ts";
@@ -79,8 +80,7 @@ export async function main(rawArgs: string[]): Promise<number> {
  */
 async function runClient(args: ClientArgs): Promise<number> {
 	// As people write addresses: [::1]:8888 for IPv6.
-	const target =
-		args.unix ?? `${args.host.includes(":") ? `[${args.host}]` : args.host}:${args.port}`;
+	const target = args.unix ?? hostPort(args.host, args.port);
 	if (args.udp) {
 		const options = {
 			hostname: args.host,

@@ -6,8 +6,9 @@ import type { Framing } from "@echokit/core";
 
 /**
  * Decodes replies as UTF-8 across chunk borders and cuts them into displayable pieces:
- * in `lines` framing one piece per line (the `\n` the server appends is dropped, a partial line
- * waits for its end); in `raw` framing one piece per chunk received, as the lab's `recv` did.
+ * in `lines` framing one piece per line (its terminator, `\n` or `\r\n` as the server's
+ * framing has it, is dropped; a partial line waits for its end); in `raw` framing one piece per
+ * chunk received, as the lab's `recv` did.
  * Control characters are escaped so a reply cannot move the cursor or clear the screen.
  */
 export class ReplyText {
@@ -22,10 +23,13 @@ export class ReplyText {
 		if (this.framing === "raw") return text === "" ? [] : [printable(text)];
 		const lines = (this.partial + text).split("\n");
 		this.partial = lines.pop()!;
-		return lines.map(printable);
+		return lines.map((line) => printable(line.endsWith("\r") ? line.slice(0, -1) : line));
 	}
 
-	/** What is left once the server closed: an unfinished line or a split character. */
+	/**
+	 * What is left once the server closed: an unfinished line (a final `\r` is part of it: no
+	 * `\n` came) or a split character.
+	 */
 	flush(): string[] {
 		const rest = this.partial + this.decoder.decode();
 		this.partial = "";

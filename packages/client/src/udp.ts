@@ -13,7 +13,7 @@ import { ReplyText } from "./replies.ts";
 import { PromptLine } from "./terminal.ts";
 
 /** Options of the UDP modes; `timeoutMs` is how long to wait for each reply. */
-export interface UdpOptions extends Required<DatagramOptions> {
+export interface UdpOptions extends Required<Omit<DatagramOptions, "lookup">> {
 	framing: Framing;
 	/** `host:port`, for messages. */
 	target: string;
@@ -111,7 +111,7 @@ async function exchangeAll(
 
 /**
  * Cuts a byte stream into datagrams, one per line: the line without its `\n`, plus `\n` in
- * `lines` framing. A last line without a newline counts too. Throws `E_USAGE` for a line too
+ * `lines` framing (a `\r` before the `\n` is sent as it is, so a CRLF line keeps its CRLF there). A last line without a newline counts too. Throws `E_USAGE` for a line too
  * long for one datagram, without buffering more of it than that.
  */
 export async function* datagramLines(

@@ -19,7 +19,9 @@ import { CliError } from "../src/errors.ts";
 const servers: EchoServer[] = [];
 
 afterEach(async () => {
-	await Promise.all(servers.splice(0).map((server) => server.stop({ timeoutMs: 1000 })));
+	await Promise.all(
+		servers.splice(0).map((server) => server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 1000 })),
+	);
 });
 
 async function serve(plugins: Plugin<undefined>[] = []): Promise<number> {

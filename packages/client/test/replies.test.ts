@@ -19,6 +19,14 @@ test("lines framing: one piece per line, the newline dropped, the rest on flush"
 	expect(replies.flush()).toEqual(["last"]);
 });
 
+test("lines framing: a CRLF line shows without its \\r, also when \\r and \\n come in separate chunks", () => {
+	const replies = new ReplyText("lines");
+	expect(replies.push(bytes("PONG\r\nLF\nsplit\r"))).toEqual(["PONG", "LF"]);
+	expect(replies.push(bytes("\na\rb\r\r\n\r\nlast\r"))).toEqual(["split", "a\\rb\\r", ""]);
+	// No \n came after the last \r: it is part of the line, shown escaped.
+	expect(replies.flush()).toEqual(["last\\r"]);
+});
+
 test("control characters are escaped, text is kept", () => {
 	expect(printable("a\tb\r\n\u0007\u001b[2J\u007f\u009bé")).toBe(
 		"a\\tb\\r\\n\\x07\\x1b[2J\\x7f\\x9bé",

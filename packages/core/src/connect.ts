@@ -1,4 +1,5 @@
 import type { Socket, SocketHandler } from "bun";
+import { hostPort } from "./address.ts";
 import { EchoClient } from "./client.ts";
 import { EchoError } from "./errors.ts";
 import type { ClientOptions } from "./types.ts";
@@ -13,7 +14,7 @@ import type { ClientOptions } from "./types.ts";
  * const secure = await connect({ port: 8443, tls: { ca: Bun.file("ca.pem") } });
  */
 export async function connect(options: ClientOptions = {}): Promise<EchoClient> {
-	const address = options.unix ?? `${options.hostname ?? "127.0.0.1"}:${options.port ?? 8888}`;
+	const address = options.unix ?? hostPort(options.hostname ?? "127.0.0.1", options.port ?? 8888);
 	const timeoutMs = options.timeoutMs ?? 10_000;
 	const client = new EchoClient(options.highWaterMark ?? 1024 * 1024);
 	const tls = options.tls === true ? {} : options.tls || undefined;

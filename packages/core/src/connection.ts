@@ -8,14 +8,45 @@
  * promise per message. Bun does not await async handlers, so when a transform returns a promise
  * the connection is marked busy and later chunks wait in `inbox` until it settles: replies
  * leave in arrival order.
+ *
+ * A connection's life is one forward-only {@link Phase}, changed only by `moveTo`, which checks
+ * the move. `busy`, `paused` and `peerEnded` are independent flags beside it.
  */
 import { logStack, PluginError } from "./errors.ts";
-import { LineBuffer } from "./line-buffer.ts";
+import { endsWithCR, LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
-import type { ConnectionInfo, Framing, LogFields, Transport } from "./types.ts";
+import type { ConnectionInfo, ConnectionPhase, Framing, LogFields, Transport } from "./types.ts";
+
+/**
+ * Where a connection is in its life. It only moves forward (later phases have higher numbers):
+ *
+ *   handshaking → reading → draining → flushing → lingering → closed
+ *
+ * - `handshaking`: TLS only, until the handshake succeeds; no plugin hook has run yet.
+ * - `reading`: messages are read, transformed and answered.
+ * - `draining`: input is over (the client's FIN, the server's stop deadline); a transform still
+ *   in flight finishes, and input held meanwhile is processed.
+ * - `flushing`: every reply is made; the outbound queue empties into the socket.
+ * - `lingering`: our FIN is out; reading on, dropping what comes, until the client's FIN.
+ * - `closed`: the socket is gone or cut; `close` hooks have run (if `open` ones did).
+ *
+ * Phases may be skipped (a plugin failure goes from `reading` straight to `flushing`; a reset to
+ * `closed`), but `lingering` only follows `flushing`: a FIN goes out after the replies owed.
+ */
+export const Phase = {
+	handshaking: 0,
+	reading: 1,
+	draining: 2,
+	flushing: 3,
+	lingering: 4,
+	closed: 5,
+} as const satisfies Record<ConnectionPhase, number>;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+export type PhaseName = ConnectionPhase;
+const PHASE_NAMES = Object.keys(Phase) as PhaseName[];
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
@@ -31,24 +62,25 @@ export class Connection implements ConnectionInfo {
 	private inboxBytes = 0;
 	/** Replies produced from one chunk, written with one syscall. */
 	private batch: Uint8Array[] = NONE;
+	private phase: Phase;
+	/** An async hook (transform or greeting) is in flight; input waits in `inbox`. */
 	private busy = false;
+	/** Reading is paused: for backpressure, or because input is over. */
 	private paused = false;
-	/** No more input will be processed: FIN, server stop or failure. */
-	private inputDone = false;
-	/** Replies are complete: close the socket as soon as the queue is empty. */
-	private closing = false;
 	/** The client sent FIN: all it will ever send has been read. */
 	private peerEnded = false;
-	/** Our FIN is out; reading on (and dropping) only to reach the client's. */
-	private lingering = false;
-	private closed = false;
-	private aborted = false;
 
+	/**
+	 * @param handshaking true for a TLS connection accepted before its handshake: nothing runs
+	 * until {@link onHandshake} reports success.
+	 */
 	constructor(
 		readonly socket: SocketLike,
 		private readonly settings: ConnectionSettings,
+		handshaking = false,
 		readonly transport: Exclude<Transport, "udp"> = "tcp",
 	) {
+		this.phase = handshaking ? Phase.handshaking : Phase.reading;
 		this.id = settings.nextId();
 		// Bun gives no port for a Unix socket client, nor for any socket after close.
 		this.remotePort = socket.remotePort ?? 0;
@@ -80,10 +112,30 @@ export class Connection implements ConnectionInfo {
 		} else this.wait(greeting, false);
 	}
 
+	/**
+	 * Bun `handshake` (TLS only): on success the connection starts reading and its plugins'
+	 * `open` hooks run; on failure (a plaintext client, a broken ClientHello) it is logged and
+	 * Bun closes the socket.
+	 */
+	onHandshake(success: boolean, error: Error | null | undefined): void {
+		if (this.phase !== Phase.handshaking) return; // cut by us (deadline, stop): already said
+		if (!success) {
+			this.settings.stats.handshakeFailures++;
+			this.settings.logger.warn(
+				`closing connection ${this.label}: TLS handshake failed: ${handshakeFailure(error)}`,
+			);
+			this.moveTo(Phase.closed);
+			return;
+		}
+		this.lastActive = this.settings.clock.tick;
+		this.moveTo(Phase.reading);
+		this.open();
+	}
+
 	/** Bun `data`: one socket read. */
 	onData(chunk: Uint8Array): void {
 		this.lastActive = this.settings.clock.tick;
-		if (this.inputDone) return;
+		if (this.phase !== Phase.reading) return; // input is over: dropped
 		if (this.busy) {
 			this.hold(chunk, false);
 		} else if (this.settings.transforms.length === 0) {
@@ -115,53 +167,75 @@ export class Connection implements ConnectionInfo {
 	/** Bun `drain`: the kernel takes bytes again. */
 	onDrain(): void {
 		this.lastActive = this.settings.clock.tick;
+		if (this.phase === Phase.closed) return;
 		if (!this.out.flush(this.socket)) {
 			this.lost();
 			return;
 		}
-		if (this.closing && this.out.isEmpty) this.endFlushed();
+		if (this.phase === Phase.flushing && this.out.isEmpty) this.endFlushed();
 		else this.applyBackpressure();
 	}
 
 	/** Bun `end`: the client sent FIN. Reply to everything received, then close. */
 	onEnd(): void {
 		this.peerEnded = true;
-		if (this.lingering) {
-			this.socket.end(); // the client's FIN after ours: nothing unread is left, close
+		if (this.phase === Phase.lingering || this.phase === Phase.handshaking) {
+			this.socket.end(); // nothing unread is left and nothing is owed: close
 			return;
 		}
 		this.endInput();
 	}
 
-	/** The server is stopping: stop reading, reply to what came (an unfinished line is dropped), close. */
+	/**
+	 * The server's drain deadline passed: stop reading, answer what was read (an unfinished
+	 * line as at the client's FIN), then half-close. A connection still in its TLS handshake
+	 * is owed nothing: it is closed.
+	 */
 	stop(): void {
-		this.lines?.take();
+		if (this.phase === Phase.handshaking)
+			this.abort("server stopping (TLS handshake not finished)");
+		else this.endInput();
+	}
+
+	/**
+	 * During a graceful stop: half-closes the connection now if it is owed nothing — no reply
+	 * queued, no transform in flight, no input held, no unfinished line — and read nothing
+	 * since the clock's tick `since`. A connection still in its TLS handshake is closed.
+	 * @returns true if it was closed or half-closed.
+	 */
+	endIfQuiet(since: number): boolean {
+		if (this.phase === Phase.handshaking) {
+			this.abort("server stopping (TLS handshake not finished)");
+			return true;
+		}
+		if (this.phase !== Phase.reading || this.lastActive > since || this.busy) return false;
+		if (!this.out.isEmpty || this.inboxBytes > 0 || (this.lines?.bytes ?? 0) > 0) return false;
 		this.endInput();
+		return true;
 	}
 
 	/** Bun `close`: the socket is gone, for whatever reason. Runs `close` hooks once. */
 	onClose(): void {
-		if (this.closed) return;
-		this.closed = true;
-		const stats = this.settings.stats;
-		if (this.out.peak > stats.peakQueuedBytes) stats.peakQueuedBytes = this.out.peak;
-		this.out.clear();
-		this.inbox = NONE;
-		this.pipeline?.close();
+		if (this.phase !== Phase.closed) this.moveTo(Phase.closed);
 	}
 
 	/**
-	 * Closes the connection now, dropping what is queued (idle timeout, server deadline): a FIN
-	 * when nothing is owed, a reset when bytes would be lost or a FIN was already ignored.
+	 * Closes the connection now, dropping what is queued (idle timeout, handshake timeout,
+	 * server deadline), and logs why: a FIN when nothing is owed, a reset when queued bytes
+	 * would be lost. Called again before Bun reports the close (our FIN ignored), it resets.
+	 * @returns false if the connection was already closed.
 	 */
-	abort(reason: string): void {
-		if (this.closed) return;
-		const gentle = !this.aborted && this.out.isEmpty;
-		if (!this.aborted) this.settings.logger.warn(`closing connection ${this.label}: ${reason}`);
-		this.aborted = true;
-		this.inputDone = this.closing = true;
+	abort(reason: string): boolean {
+		if (this.phase === Phase.closed) {
+			this.socket.terminate();
+			return false;
+		}
+		const gentle = this.out.isEmpty;
+		this.settings.logger.warn(`closing connection ${this.label}: ${reason}`);
+		this.moveTo(Phase.closed);
 		if (gentle) this.socket.end();
 		else this.socket.terminate();
+		return true;
 	}
 
 	/**
@@ -181,6 +255,16 @@ export class Connection implements ConnectionInfo {
 		return this.busy;
 	}
 
+	/** True while a TLS connection waits for its handshake to finish. */
+	get isHandshaking(): boolean {
+		return this.phase === Phase.handshaking;
+	}
+
+	/** The connection's {@link Phase}, by name: for tests and diagnostics. */
+	get phaseName(): PhaseName {
+		return PHASE_NAMES[this.phase] as PhaseName;
+	}
+
 	/** `#id host:port`, for logs. */
 	get label(): string {
 		return `#${this.id} ${peerName(this)}`;
@@ -195,7 +279,7 @@ export class Connection implements ConnectionInfo {
 	private processLines(chunk: Uint8Array): void {
 		const lines = this.lines as LineBuffer;
 		let pos = 0;
-		while (pos < chunk.byteLength && !this.closing) {
+		while (pos < chunk.byteLength && this.phase < Phase.flushing) {
 			const newline = chunk.indexOf(NEWLINE_BYTE, pos);
 			if (newline === -1) {
 				if (!lines.hold(chunk.subarray(pos))) this.lineTooLong();
@@ -203,19 +287,28 @@ export class Connection implements ConnectionInfo {
 			}
 			const line = lines.complete(chunk.subarray(pos, newline));
 			pos = newline + 1;
-			if (!lines.fits(line)) {
+			// The message excludes the terminator, `\n` or `\r\n`; its reply ends with the same one.
+			const crlf = endsWithCR(line);
+			const message = crlf ? line.subarray(0, -1) : line;
+			if (!lines.fits(message)) {
 				this.lineTooLong();
 				return;
 			}
-			if (!this.deliver(line, true, chunk, pos)) return;
+			if (!this.deliver(message, crlf ? CRLF : NEWLINE, chunk, pos)) return;
 		}
 	}
 
 	/**
-	 * Runs the plugin chain on one message and batches its reply.
+	 * Runs the plugin chain on one message and batches its reply, followed by `newline`: the
+	 * terminator its line came with (`lines` framing), or `false` for none.
 	 * @returns false when processing must stop here (async transform, failure).
 	 */
-	private deliver(message: Uint8Array, newline: boolean, chunk: Uint8Array, rest: number): boolean {
+	private deliver(
+		message: Uint8Array,
+		newline: Terminator,
+		chunk: Uint8Array,
+		rest: number,
+	): boolean {
 		let outcome: Outcome | Promise<Outcome>;
 		try {
 			outcome = (this.pipeline as Pipeline).run(message);
@@ -244,7 +337,7 @@ export class Connection implements ConnectionInfo {
 	}
 
 	/** Holds later input in the inbox until `outcome` settles (Bun does not await handlers). */
-	private wait(outcome: Promise<Outcome>, newline: boolean): void {
+	private wait(outcome: Promise<Outcome>, newline: Terminator): void {
 		this.busy = true;
 		outcome.then(
 			(settled) => this.settled(settled, newline),
@@ -252,12 +345,12 @@ export class Connection implements ConnectionInfo {
 		);
 	}
 
-	private settled(outcome: Outcome, newline: boolean): void {
-		if (this.closed || this.closing) return;
+	private settled(outcome: Outcome, newline: Terminator): void {
+		if (this.phase >= Phase.flushing) return;
 		this.busy = false;
 		this.reply(outcome, newline);
 		// Work through what arrived meanwhile, until a transform goes async again.
-		while (!this.busy && !this.closing && this.inbox.length > 0) {
+		while (!this.busy && this.phase < Phase.flushing && this.inbox.length > 0) {
 			const chunk = this.inbox.shift() as Uint8Array;
 			this.inboxBytes -= chunk.byteLength;
 			if (this.settings.transforms.length === 0) {
@@ -268,15 +361,15 @@ export class Connection implements ConnectionInfo {
 			else this.deliver(chunk, false, chunk, chunk.byteLength);
 		}
 		this.writeBatch();
-		if (!this.busy && this.inputDone) this.finish();
+		if (!this.busy && this.phase === Phase.draining) this.finish();
 		else this.applyBackpressure();
 	}
 
-	private reply(outcome: Outcome, newline: boolean): void {
+	private reply(outcome: Outcome, newline: Terminator): void {
 		if (isNoReply(outcome)) return;
 		if (this.batch === NONE) this.batch = [];
 		if (outcome.byteLength > 0) this.batch.push(outcome);
-		if (newline) this.batch.push(NEWLINE);
+		if (newline) this.batch.push(newline);
 	}
 
 	private writeBatch(): void {
@@ -287,19 +380,20 @@ export class Connection implements ConnectionInfo {
 		if (!this.out.send(this.socket, bytes)) this.lost();
 	}
 
+	/** Input is over (the client's FIN, the server's deadline): finish what is in flight, then close. */
 	private endInput(): void {
-		if (this.closing) return;
-		this.inputDone = true;
+		if (this.phase !== Phase.reading) return;
+		this.moveTo(Phase.draining);
 		if (!this.busy) this.finish();
 	}
 
-	/** Input is over and nothing is in flight: answer an unterminated last line, close once flushed. */
+	/** Draining and nothing in flight: answer an unterminated last line, close once flushed. */
 	private finish(): void {
-		if (this.closing || this.closed) return;
 		const last = this.settings.transforms.length > 0 ? this.lines?.take() : null;
 		if (last && !this.deliver(last, false, last, last.byteLength)) return;
 		this.writeBatch();
-		this.closing = true;
+		if (this.phase !== Phase.draining) return; // a write failed: closed
+		this.moveTo(Phase.flushing);
 		if (this.out.isEmpty) this.endFlushed();
 	}
 
@@ -311,10 +405,10 @@ export class Connection implements ConnectionInfo {
 	 */
 	private endFlushed(): void {
 		if (this.peerEnded) {
-			this.socket.end();
+			this.socket.end(); // Bun reports the close: `onClose`
 			return;
 		}
-		this.lingering = true;
+		this.moveTo(Phase.lingering);
 		this.socket.shutdown();
 		this.paused = false;
 		this.socket.resume();
@@ -325,7 +419,8 @@ export class Connection implements ConnectionInfo {
 	 * a connection paused for backpressure reads nothing, so it might never see the reset.
 	 */
 	private lost(): void {
-		this.inputDone = this.closing = true;
+		if (this.phase === Phase.closed) return;
+		this.moveTo(Phase.closed);
 		this.socket.terminate();
 	}
 
@@ -336,7 +431,11 @@ export class Connection implements ConnectionInfo {
 			this.paused = true;
 			this.settings.stats.pauses++;
 			this.socket.pause();
-		} else if (this.paused && waiting <= this.settings.lowWaterMark && !this.inputDone) {
+		} else if (
+			this.paused &&
+			waiting <= this.settings.lowWaterMark &&
+			this.phase === Phase.reading
+		) {
 			this.paused = false;
 			this.socket.resume();
 		}
@@ -352,7 +451,7 @@ export class Connection implements ConnectionInfo {
 
 	/** A plugin threw or rejected: log it with the plugin's name, send what was already due, close. */
 	private fail(error: unknown): void {
-		if (this.closed) return;
+		if (this.phase === Phase.closed) return;
 		const { logger } = this.settings;
 		const reason = error instanceof PluginError ? error.message : String(error);
 		const fields: LogFields = { connection: this.id, remote: peerName(this) };
@@ -365,8 +464,9 @@ export class Connection implements ConnectionInfo {
 		this.stopInput();
 	}
 
+	/** Ends input at once, dropping what is held (plugin failure, line too long); close once flushed. */
 	private stopInput(): void {
-		this.inputDone = true;
+		if (this.phase >= Phase.flushing) return;
 		this.inbox = NONE;
 		this.inboxBytes = 0;
 		this.lines?.take();
@@ -375,12 +475,47 @@ export class Connection implements ConnectionInfo {
 			this.socket.pause();
 		}
 		this.writeBatch();
-		this.closing = true;
+		if (this.phase >= Phase.flushing) return; // a write failed: closed
+		this.moveTo(Phase.flushing);
 		if (this.out.isEmpty) this.endFlushed();
 	}
+
+	/**
+	 * The one place the phase changes. Entering `closed` releases what the connection holds and
+	 * runs the plugins' `close` hooks (when their `open` hooks ran).
+	 * @throws Error on a move the lifecycle does not allow: a bug in this file.
+	 */
+	private moveTo(next: Phase): void {
+		const from = this.phase;
+		if (next <= from || (next === Phase.lingering && from !== Phase.flushing)) {
+			throw new Error(
+				`connection ${this.label}: cannot move from ${PHASE_NAMES[from]} to ${PHASE_NAMES[next]}`,
+			);
+		}
+		this.phase = next;
+		if (next !== Phase.closed) return;
+		const stats = this.settings.stats;
+		if (this.out.peak > stats.peakQueuedBytes) stats.peakQueuedBytes = this.out.peak;
+		this.out.clear();
+		this.inbox = NONE;
+		this.inboxBytes = 0;
+		if (from !== Phase.handshaking) this.pipeline?.close();
+	}
+}
+
+/** The reason in an OpenSSL error (`error:…:WRONG_VERSION_NUMBER` → `wrong version number`). */
+function handshakeFailure(error: Error | null | undefined): string {
+	const message = error?.message ?? "unknown error";
+	const reason = message.startsWith("error:") ? (message.split(":").pop() ?? message) : message;
+	const words = reason.toLowerCase().replaceAll("_", " ");
+	// A plaintext client's first bytes read as a TLS record of a version that does not exist.
+	return /wrong version number|http request/.test(words) ? `${words} (not TLS?)` : words;
 }
 
 const NEWLINE_BYTE = 0x0a;
 /** Stands in for `inbox` and `batch` until a connection needs its own: never pushed to. */
 const NONE: Uint8Array[] = [];
+/** What ends a reply: the terminator its line came with, or `false` (raw, unterminated, greeting). */
+type Terminator = Uint8Array | false;
 const NEWLINE = new Uint8Array([NEWLINE_BYTE]);
+const CRLF = new Uint8Array([0x0d, NEWLINE_BYTE]);

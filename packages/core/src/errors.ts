@@ -3,6 +3,9 @@ import { escapeControls } from "./text.ts";
 /** Every error code @echokit/core raises. */
 export type EchoErrorCode =
 	| "E_ADDR_IN_USE"
+	| "E_ADDR_NOT_AVAILABLE"
+	| "E_PERMISSION"
+	| "E_UNIX_PATH"
 	| "E_LISTEN"
 	| "E_CONNECT"
 	| "E_CONNECT_TIMEOUT"

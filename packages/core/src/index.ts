@@ -1,3 +1,4 @@
+export type { ResolvedAddress } from "./address.ts";
 export { EchoClient } from "./client.ts";
 export { connect } from "./connect.ts";
 export { type DatagramOptions, exchangeDatagram } from "./datagram.ts";
@@ -21,6 +22,7 @@ export type {
 	AnyPlugin,
 	ClientOptions,
 	ConnectionInfo,
+	ConnectionPhase,
 	Framing,
 	Greeting,
 	LogFields,

@@ -3,10 +3,11 @@
  * {@link Connection}. Turning away connections over `maxConnections` happens here, before any
  * per-connection state exists.
  */
-import { lstatSync, unlinkSync } from "node:fs";
+import { lstatSync, type Stats, unlinkSync } from "node:fs";
 import type { Socket, SocketHandler, SocketListener } from "bun";
 import { Connection } from "./connection.ts";
 import { EchoError } from "./errors.ts";
+import { checkUnixPath, type ListenTarget, listenError } from "./listen-error.ts";
 import { type ConnectionSettings, peerName } from "./settings.ts";
 import type { ServerOptions } from "./types.ts";
 
@@ -20,19 +21,26 @@ export interface StreamListener {
 	readonly port: number;
 }
 
-/** Binds and returns the listener. Throws `E_ADDR_IN_USE` or `E_LISTEN`. */
+/**
+ * Binds and returns the listener. Throws what listen-error.ts makes of a failure
+ * (`E_ADDR_IN_USE`, `E_PERMISSION`, `E_ADDR_NOT_AVAILABLE`, `E_UNIX_PATH`, `E_LISTEN`), or
+ * `E_INVALID_OPTION` for a port out of range.
+ */
 export async function listenStream(
 	settings: ConnectionSettings,
 	options: ServerOptions,
 	open: Set<Connection>,
 ): Promise<StreamListener> {
+	const tls = options.tls !== undefined;
 	// What plugins see as `connection.transport`; a Unix socket is `unix` with or without TLS.
-	const transport = options.unix ? "unix" : options.tls ? "tls" : "tcp";
-	const socket = handlers(settings, open, transport);
+	const transport = options.unix ? "unix" : tls ? "tls" : "tcp";
+	const socket = handlers(settings, open, tls, transport);
 	const common = { socket, allowHalfOpen: true, data: null as Slot };
 	if (options.unix) {
+		const target = { unix: options.unix };
+		checkUnixPath(options.unix);
 		await removeStaleSocket(options.unix);
-		const listener = bind(options.unix, () =>
+		const listener = bind(target, () =>
 			Bun.listen<Slot>({ ...common, unix: options.unix as string, tls: options.tls }),
 		);
 		return { listener, hostname: options.unix, port: 0 };
@@ -45,7 +53,7 @@ export async function listenStream(
 			`invalid port: ${JSON.stringify(port)} (expected 0 to 65535)`,
 		);
 	}
-	const listener = bind(`${hostname}:${port}`, () =>
+	const listener = bind({ host: hostname, port }, () =>
 		// `reusePort` works on Linux but is missing from Bun's listen type.
 		Bun.listen<Slot>({
 			...common,
@@ -58,9 +66,16 @@ export async function listenStream(
 	return { listener, hostname: listener.hostname, port: listener.port };
 }
 
+/**
+ * Bun's handlers for every socket of the listener. With TLS there is a `handshake` handler:
+ * without one, Bun 1.4.5 calls `open` only once the handshake is done, so a client that never
+ * finishes it would be invisible — not counted, not timed out, not logged. With it, `open`
+ * comes at accept and the connection waits in its `handshaking` phase.
+ */
 function handlers(
 	settings: ConnectionSettings,
 	open: Set<Connection>,
+	tls: boolean,
 	transport: Connection["transport"],
 ): SocketHandler<Slot> {
 	const { logger, stats } = settings;
@@ -75,12 +90,15 @@ function handlers(
 				socket.end();
 				return;
 			}
-			const connection = new Connection(socket as Socket<Slot>, settings, transport);
+			const connection = new Connection(socket as Socket<Slot>, settings, tls, transport);
 			socket.data = connection;
 			stats.accepted++;
 			open.add(connection);
-			connection.open();
+			if (!tls) connection.open();
 		},
+		...(tls && {
+			handshake: (socket, success, error) => socket.data?.onHandshake(success, error),
+		}),
 		data: (socket, chunk) => socket.data?.onData(chunk),
 		drain: (socket) => socket.data?.onDrain(),
 		end: (socket) => {
@@ -94,7 +112,7 @@ function handlers(
 			connection.onClose();
 		},
 		error(socket, error) {
-			// Resets, TLS failures (a plaintext client on a TLS port): the socket closes; others go on.
+			// Resets and the like: the socket closes; others go on. (Handshake failures are warned of.)
 			logger.debug(
 				`socket error on connection ${socket.data?.label ?? "(refused)"}: ${error.message}`,
 			);
@@ -102,32 +120,45 @@ function handlers(
 	};
 }
 
-function bind<T>(address: string, listen: () => T): T {
+function bind<T>(target: ListenTarget, listen: () => T): T {
 	try {
 		return listen();
 	} catch (error) {
-		const code = (error as { code?: string })?.code;
-		if (code === "EADDRINUSE") {
-			throw new EchoError("E_ADDR_IN_USE", `${address} is already in use`, { cause: error });
-		}
-		const reason = error instanceof Error ? error.message : String(error);
-		throw new EchoError("E_LISTEN", `cannot listen on ${address}: ${reason}`, { cause: error });
+		throw listenError(target, error);
 	}
 }
 
-/** A socket file nobody answers on is left from a crashed run: remove it. One that answers is in use. */
+/**
+ * A socket file that refuses connections is left from a crashed run: remove it. One that
+ * answers is in use; one this user may not even try is left alone (`E_PERMISSION`).
+ */
 async function removeStaleSocket(path: string): Promise<void> {
-	const stat = lstatSync(path, { throwIfNoEntry: false });
+	const target = { unix: path };
+	const stat = lstatOrThrow(target);
 	if (!stat) return;
-	if (!stat.isSocket()) {
-		throw new EchoError("E_LISTEN", `cannot listen on ${path}: it exists and is not a socket`);
-	}
+	if (!stat.isSocket()) throw listenError(target, undefined, "ENOTSOCK");
 	try {
 		const probe = await Bun.connect({ unix: path, socket: { data() {} } });
 		probe.end();
-	} catch {
-		unlinkSync(path);
+	} catch (error) {
+		// Only a refusal proves nobody listens: a socket this user may not connect to may be live.
+		const code = (error as { code?: unknown } | null)?.code;
+		if (code !== "ECONNREFUSED" && code !== "ENOENT") throw listenError(target, error);
+		try {
+			unlinkSync(path);
+		} catch (error) {
+			if ((error as { code?: unknown } | null)?.code !== "ENOENT") throw listenError(target, error);
+		}
 		return;
 	}
-	throw new EchoError("E_ADDR_IN_USE", `${path} is in use by a running server`);
+	throw listenError(target, undefined, "EADDRINUSE");
+}
+
+/** What is at the path now, if anything; a path that cannot be looked at fails as a bind would. */
+function lstatOrThrow(target: { unix: string }): Stats | undefined {
+	try {
+		return lstatSync(target.unix, { throwIfNoEntry: false });
+	} catch (error) {
+		throw listenError(target, error);
+	}
 }

@@ -1,9 +1,10 @@
 import type { udp } from "bun";
 import type { Connection } from "./connection.ts";
-import { EchoError, PluginError } from "./errors.ts";
-import { startIdleSweep } from "./idle-sweep.ts";
+import { PluginError } from "./errors.ts";
 import { listenStream, type StreamListener } from "./listen.ts";
+import { listenError } from "./listen-error.ts";
 import { type ConnectionSettings, connectionSettings } from "./settings.ts";
+import { startTimeoutSweep } from "./timeout-sweep.ts";
 import type { ServerInfo, ServerOptions, ServerStats, StopOptions } from "./types.ts";
 import { serveUdp } from "./udp.ts";
 
@@ -48,32 +49,59 @@ export class EchoServer implements ServerInfo {
 	stats(): ServerStats {
 		let queuedBytes = 0;
 		let peakQueuedBytes = this.settings.stats.peakQueuedBytes;
+		const phases = {
+			handshaking: 0,
+			reading: 0,
+			draining: 0,
+			flushing: 0,
+			lingering: 0,
+			closed: 0,
+		};
 		for (const connection of this.open) {
 			queuedBytes += connection.out.bytes;
 			peakQueuedBytes = Math.max(peakQueuedBytes, connection.out.peak);
+			phases[connection.phaseName]++;
 		}
-		return { ...this.settings.stats, connections: this.open.size, queuedBytes, peakQueuedBytes };
+		const connections = this.open.size;
+		return { ...this.settings.stats, connections, phases, queuedBytes, peakQueuedBytes };
 	}
 
 	/**
-	 * Stops accepting, lets every connection finish the replies it owes (a client's unfinished
-	 * line is dropped), closes them, then runs the plugins' `stop` hooks. Connections still busy
-	 * after `timeoutMs` are cut. Calling it again returns the same promise.
+	 * Stops gracefully, as HAProxy and nginx do: stops accepting, serves open connections until
+	 * their clients close or `drainTimeoutMs` passes (half-closing at once those owed nothing),
+	 * then ends each remaining one after the replies it is owed, cuts what is left after
+	 * `closeTimeoutMs` more, and runs the plugins' `stop` hooks. The steps are spelled out at
+	 * {@link StopOptions}. Calling it again returns the same promise.
 	 */
 	stop(options: StopOptions = {}): Promise<void> {
-		this.stopping ??= this.stopNow(options.timeoutMs ?? 5000);
+		this.stopping ??= this.stopNow(options.drainTimeoutMs ?? 5000, options.closeTimeoutMs ?? 2000);
 		return this.stopping;
 	}
 
-	private async stopNow(timeoutMs: number): Promise<void> {
+	private async stopNow(drainTimeoutMs: number, closeTimeoutMs: number): Promise<void> {
+		// From here the drain loop keeps the clock: connections stamp its tick when bytes move, so
+		// one that stamped nothing since the last check read nothing meanwhile. (Timeouts pause:
+		// the drain deadline bounds every connection now.)
+		this.stopSweep();
+		const clock = this.settings.clock;
+		const drainDeadline = performance.now() + drainTimeoutMs;
+		// Clients whose connection the kernel completed before the stop wait in the listen
+		// backlog, their bytes with them (datagrams likewise in the UDP socket's buffer): closing
+		// now would reset them. One turn of the event loop accepts them; they are served like the
+		// rest. Then no more.
+		if (drainTimeoutMs > 0) await Bun.sleep(BACKLOG_TURN_MS);
 		this.stream.listener.stop(false);
 		this.datagrams?.close();
+		while (this.open.size > 0 && performance.now() < drainDeadline) {
+			const since = clock.tick++;
+			await Bun.sleep(Math.min(QUIET_CHECK_MS, Math.max(0, drainDeadline - performance.now())));
+			for (const connection of this.open) connection.endIfQuiet(since);
+		}
 		for (const connection of this.open) connection.stop();
-		const deadline = Date.now() + timeoutMs;
-		while (this.open.size > 0 && Date.now() < deadline) await Bun.sleep(5);
+		const closeDeadline = performance.now() + closeTimeoutMs;
+		while (this.open.size > 0 && performance.now() < closeDeadline) await Bun.sleep(5);
 		for (const connection of this.open) connection.abort("server stop deadline passed");
 		this.stream.listener.stop(true);
-		this.stopSweep();
 		if (this.unix) await removeFile(this.unix);
 		for (const plugin of this.settings.plugins) {
 			try {
@@ -87,7 +115,9 @@ export class EchoServer implements ServerInfo {
 
 /**
  * Starts an echo server: binds, runs the plugins' `start` hooks, and resolves once it accepts.
- * Rejects with an {@link EchoError}: `E_ADDR_IN_USE`, `E_LISTEN`, `E_INVALID_OPTION`, or a
+ * Rejects with an {@link EchoError}: when it cannot bind, `E_ADDR_IN_USE`, `E_PERMISSION`,
+ * `E_ADDR_NOT_AVAILABLE`, `E_UNIX_PATH` or `E_LISTEN` (the same code for the same cause on
+ * TCP, TLS, UDP and Unix sockets); `E_INVALID_OPTION`; or a
  * {@link PluginError} `E_PLUGIN` when a plugin's `start` hook fails.
  * @example
  * import { startServer } from "@echokit/core";
@@ -96,6 +126,9 @@ export class EchoServer implements ServerInfo {
  */
 export async function startServer(options: ServerOptions = {}): Promise<EchoServer> {
 	const settings = connectionSettings(options);
+	settings.logger.debug(
+		`maxConnections ${settings.maxConnections} (${settings.maxConnectionsReason})`,
+	);
 	const open = new Set<Connection>();
 	const stream = await listenStream(settings, options, open);
 	let datagrams: udp.Socket<"buffer"> | null = null;
@@ -104,12 +137,8 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 			datagrams = await serveUdp(settings, stream.hostname, stream.port);
 		} catch (error) {
 			stream.listener.stop(true);
-			const reason = error instanceof Error ? error.message : String(error);
-			throw new EchoError(
-				"E_LISTEN",
-				`cannot serve UDP on ${stream.hostname}:${stream.port}: ${reason}`,
-				{ cause: error },
-			);
+			// The same cause in the same words as a TCP bind: only the UDP port may be taken.
+			throw listenError({ host: stream.hostname, port: stream.port }, error);
 		}
 	}
 	const server = new EchoServer(
@@ -117,19 +146,29 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 		datagrams,
 		settings,
 		open,
-		startIdleSweep(settings, open),
+		startTimeoutSweep(settings, open),
 		options.unix,
 	);
 	for (const plugin of settings.plugins) {
 		try {
 			await plugin.start?.(server);
 		} catch (error) {
-			await server.stop({ timeoutMs: 0 });
+			await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
 			throw pluginError(plugin.name, "start", error);
 		}
 	}
 	return server;
 }
+
+/**
+ * How often a stopping server looks for connections owed nothing, in milliseconds. Long enough
+ * for the event loop to deliver bytes that were already in the kernel when the stop began, so
+ * a client is not half-closed with a reply owed.
+ */
+const QUIET_CHECK_MS = 50;
+
+/** How long a stopping server keeps its listener open to accept what the kernel already queued. */
+const BACKLOG_TURN_MS = 5;
 
 /** A `start` or `stop` hook's failure, naming the plugin and the hook. */
 function pluginError(plugin: string, hook: "start" | "stop", error: unknown): PluginError {

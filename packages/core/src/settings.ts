@@ -3,7 +3,7 @@
  * counters. Built once per server (or per test harness), never per message.
  */
 import { EchoError } from "./errors.ts";
-import { capToOpenFileLimit } from "./fd-limit.ts";
+import { openFileLimit, resolveMaxConnections } from "./fd-limit.ts";
 import type { Greeter } from "./pipeline.ts";
 import type {
 	AnyPlugin,
@@ -50,11 +50,15 @@ export interface ConnectionSettings {
 	/** The plugins with a `greet` hook, in order; empty for most servers. */
 	readonly greeters: readonly Greeter[];
 	readonly logger: Logger;
-	readonly stats: Omit<ServerStats, "connections" | "queuedBytes">;
+	readonly stats: Omit<ServerStats, "connections" | "phases" | "queuedBytes">;
 	/** A coarse clock the idle sweep advances; connections stamp `tick` when bytes move. */
 	readonly clock: { tick: number };
 	readonly maxConnections: number;
+	/** Where `maxConnections` comes from, for the debug line at start. */
+	readonly maxConnectionsReason: string;
 	readonly idleTimeoutMs: number;
+	/** 0 without TLS or when disabled. */
+	readonly handshakeTimeoutMs: number;
 	nextId(): number;
 }
 
@@ -74,13 +78,24 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		invalid("lowWaterMark", lowWaterMark, `an integer from 0 to highWaterMark (${highWaterMark})`);
 	}
 	const logger = options.logger ?? silentLogger;
-	const maxConnections = capToOpenFileLimit(
-		positiveInteger("maxConnections", options.maxConnections ?? 1024),
+	const maxConnections = resolveMaxConnections(
+		options.maxConnections === undefined
+			? undefined
+			: positiveInteger("maxConnections", options.maxConnections),
+		openFileLimit(),
 		logger,
 	);
 	const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
 	if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0) {
 		invalid("idleTimeoutMs", idleTimeoutMs, "a whole number of milliseconds, 0 for never");
+	}
+	const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
+	if (!Number.isInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 0) {
+		invalid(
+			"handshakeTimeoutMs",
+			handshakeTimeoutMs,
+			"a whole number of milliseconds, 0 for never",
+		);
 	}
 	if (options.udp && options.unix)
 		invalid("udp", true, "no udp with a Unix socket (UDP needs a port)");
@@ -110,11 +125,15 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 			peakInboxBytes: 0,
 			rejected: 0,
 			idleClosed: 0,
+			handshakeTimeouts: 0,
+			handshakeFailures: 0,
 			datagrams: 0,
 		},
 		clock: { tick: 0 },
-		maxConnections,
+		maxConnections: maxConnections.value,
+		maxConnectionsReason: maxConnections.reason,
 		idleTimeoutMs,
+		handshakeTimeoutMs: options.tls ? handshakeTimeoutMs : 0,
 		nextId: () => ++lastId,
 	};
 }

@@ -10,8 +10,14 @@ import type { NO_REPLY } from "./plugin.ts";
  * - `raw` (default, RFC 862): a message is whatever one socket read delivered. Boundaries are
  *   arbitrary — one `send` may arrive as several messages and several as one, as in the lab's
  *   `recv(1024)`.
- * - `lines`: a message is one line, without its `\n`. Each reply gets a `\n` appended. A last line
- *   without `\n` (the client half-closed mid-line) is still delivered, and its reply gets no `\n`.
+ * - `lines`: a message is one line, without its terminator: a line ends at `\n`, with an optional
+ *   `\r` just before it (CRLF, as telnet and Windows tools send). Each reply ends with the
+ *   terminator its line came with, `\n` or `\r\n`. A `\r` elsewhere is part of the line. A last
+ *   line without `\n` (the client half-closed mid-line) is still delivered, whole (a final `\r`
+ *   included), and its reply gets no terminator.
+ *
+ * TCP, TLS and Unix sockets are framed; UDP is not: a datagram is one message whatever the
+ * framing, its bytes as sent.
  */
 export type Framing = "raw" | "lines";
 
@@ -80,7 +86,7 @@ export interface ConnectionInfo {
 
 /**
  * One message handed to a transform. In `raw` framing it is one socket read; in `lines` framing
- * one line without its `\n` (see {@link Framing}).
+ * one line without its `\n` or `\r\n` (see {@link Framing}).
  *
  * The object is reused for the connection's next message: read what you need during the
  * transform (the `bytes` array itself stays valid, keep it if you like).
@@ -175,7 +181,7 @@ export interface ServerOptions {
 	port?: number;
 	/** Default `raw`. */
 	framing?: Framing;
-	/** Longest line accepted in `lines` framing, in bytes; a longer one closes the connection. Default 1 MiB. */
+	/** Longest line accepted in `lines` framing, in bytes, not counting its `\n` or `\r\n`; a longer one closes the connection. Default 1 MiB. */
 	maxLineBytes?: number;
 	/** Plugins in order. Default: none, which echoes every byte unchanged. */
 	plugins?: readonly AnyPlugin[];
@@ -185,12 +191,25 @@ export interface ServerOptions {
 	highWaterMark?: number;
 	/** Queued outbound bytes below which reading resumes. Default a quarter of `highWaterMark`. */
 	lowWaterMark?: number;
-	/** Connections served at once; one more is closed at once and a warning logged. Default 1024. */
+	/**
+	 * Connections served at once; one more is closed at once and a warning logged. Default: the
+	 * open-file limit (which Bun raises to the hard limit at start) less 32 and 5 % of it kept
+	 * free, at most 2^20; 1024 where the limit cannot be read. A larger value is capped at the
+	 * limit less 32, with a warning. Logged at debug level when the server starts.
+	 */
 	maxConnections?: number;
 	/** Close a connection after this many milliseconds without traffic either way; `0` never. Default 300000 (5 min). */
 	idleTimeoutMs?: number;
 	/** Serve TLS on the port (certificate and key, as Bun's `tls` option takes them). */
 	tls?: TLSOptions;
+	/**
+	 * With `tls`: close a connection whose TLS handshake has not finished this many milliseconds
+	 * after it was accepted (a client that connects and says nothing, or half a ClientHello);
+	 * `0` never. Until then it counts against `maxConnections` and the idle timeout like any
+	 * other. Default 5000, as "a few seconds" (nginx waits 60 s; a loopback or LAN client needs
+	 * milliseconds).
+	 */
+	handshakeTimeoutMs?: number;
 	/** Listen on this Unix domain socket path instead of `hostname:port`. A stale file from a crashed run is replaced; the file is removed on stop. */
 	unix?: string;
 	/** Also serve RFC 862 datagram echo on the same host and port (UDP). Plugins run per datagram. */
@@ -199,16 +218,47 @@ export interface ServerOptions {
 	reusePort?: boolean;
 }
 
-/** Options of {@link EchoServer.stop}. */
+/**
+ * Options of {@link EchoServer.stop}: a graceful stop in the manner of HAProxy and nginx.
+ *
+ * 1. The listener stops accepting at once (and UDP stops receiving).
+ * 2. Open connections are served as usual for up to `drainTimeoutMs`, so bytes that reached the
+ *    server before the stop (read or not) are answered. A connection with nothing owed — no reply
+ *    queued, no transform in flight, no unfinished line, and nothing read for one check
+ *    (about 50 ms) since the stop began — is half-closed (FIN) at once: an idle client does not
+ *    hold the exit.
+ * 3. At `drainTimeoutMs`, each remaining connection stops reading, gets the replies it is owed
+ *    (an unfinished line is answered, as at the client's FIN), then a FIN.
+ * 4. At `drainTimeoutMs + closeTimeoutMs`, what is still open is cut (a reset if replies are
+ *    still queued for a client that does not read).
+ */
 export interface StopOptions {
-	/** Milliseconds to let queued replies drain before connections are cut. Default 5000. */
-	timeoutMs?: number;
+	/** Milliseconds to keep serving open connections before ending their input. Default 5000. */
+	drainTimeoutMs?: number;
+	/** Then, milliseconds to let owed replies flush and clients close before cutting. Default 2000. */
+	closeTimeoutMs?: number;
 }
+
+/**
+ * Where a connection is in its life, in order; it only moves forward. `handshaking` (TLS, before
+ * the handshake ends) → `reading` → `draining` (input over, transforms in flight finish) →
+ * `flushing` (replies made, the queue empties) → `lingering` (our FIN out, waiting for the
+ * client's) → `closed`.
+ */
+export type ConnectionPhase =
+	| "handshaking"
+	| "reading"
+	| "draining"
+	| "flushing"
+	| "lingering"
+	| "closed";
 
 /** Counters of a running server, for tests and metrics. */
 export interface ServerStats {
 	/** Open connections now. */
 	connections: number;
+	/** Open connections now, by {@link ConnectionPhase}: where a stuck one is stuck. */
+	phases: Record<ConnectionPhase, number>;
 	/** Connections accepted since start. */
 	accepted: number;
 	/** Outbound bytes queued in user space now, over all connections. */
@@ -226,6 +276,10 @@ export interface ServerStats {
 	rejected: number;
 	/** Connections closed by the idle timeout. */
 	idleClosed: number;
+	/** TLS connections closed because their handshake did not finish in `handshakeTimeoutMs`. */
+	handshakeTimeouts: number;
+	/** TLS handshakes that failed (a plaintext client on the TLS port, a bad ClientHello). */
+	handshakeFailures: number;
 	/** UDP datagrams answered. */
 	datagrams: number;
 }

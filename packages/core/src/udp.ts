@@ -7,6 +7,7 @@ import { logStack } from "./errors.ts";
 import { Pipeline } from "./pipeline.ts";
 import { isNoReply, type NoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName } from "./settings.ts";
+import { sendReply } from "./udp-send.ts";
 
 /** Binds UDP on `hostname:port`. Throws what Bun throws (the caller maps it). */
 export async function serveUdp(
@@ -22,7 +23,7 @@ export async function serveUdp(
 			data(socket, datagram, remotePort, remoteAddress) {
 				if (settings.transforms.length === 0) {
 					stats.datagrams++;
-					socket.send(datagram, remotePort, remoteAddress);
+					sendReply(socket, datagram, remotePort, remoteAddress, logger);
 					return;
 				}
 				const info = {
@@ -33,10 +34,10 @@ export async function serveUdp(
 					framing: settings.framing,
 				};
 				const pipeline = new Pipeline(settings, info);
+				// Never throws: a failed send is not the plugins' failure.
 				const reply = (outcome: Uint8Array | NoReply) => {
 					stats.datagrams++;
-					if (!isNoReply(outcome) && !socket.closed)
-						socket.send(outcome, remotePort, remoteAddress);
+					if (!isNoReply(outcome)) sendReply(socket, outcome, remotePort, remoteAddress, logger);
 				};
 				const failed = (error: unknown) => {
 					const failure = pipeline.asFailure(error);
@@ -65,6 +66,8 @@ export async function serveUdp(
 				if (!pending) pipeline.close();
 			},
 			// Bun 1.4.5 calls this with the error alone (`this` is the socket), unlike its types.
+			// An ICMP error for an earlier reply lands here (`ECONNREFUSED … recv`, see
+			// udp-send.ts): nothing to do, the socket goes on serving.
 			error(first: unknown, second?: unknown) {
 				const error = second instanceof Error ? second : first;
 				logger.debug(`udp error: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,7 @@
 /**
  * Framing is independent of how the stream is cut: any byte sequence, split at any points,
- * comes back as the same bytes in `raw` framing and as the same lines in `lines` framing.
+ * comes back as the same bytes in `raw` framing and as the same lines in `lines` framing, where
+ * a line ends at `\n` or `\r\n` (the message without it, the reply with the same one).
  * First through `testPlugin` (the same Connection code on a fake socket, one `send` = one read)
  * with many runs, then through a real server on port 0 with fewer.
  */
@@ -8,10 +9,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { connect, definePlugin, type EchoServer, startServer } from "../src/index.ts";
 import { testPlugin } from "../src/testing.ts";
+import { framesOf } from "./helpers.ts";
 
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 
-/** Bytes: uniformly random, or rich in `\n` (and so in short and empty lines). */
+/**
+ * Bytes: uniformly random, rich in `\n` (and so in short and empty lines), or a mix of LF and
+ * CRLF lines with stray `\r`s (in a line, doubled before `\n`, at the very end).
+ */
 const bytesArb = fc.oneof(
 	fc.uint8Array({ maxLength: 3000 }),
 	fc
@@ -23,6 +29,17 @@ const bytesArb = fc.oneof(
 			{ maxLength: 600 },
 		)
 		.map((values) => Uint8Array.from(values)),
+	fc
+		.array(
+			fc.oneof(
+				{ weight: 2, arbitrary: fc.constant([CR, NEWLINE]) },
+				{ weight: 2, arbitrary: fc.constant([NEWLINE]) },
+				{ weight: 1, arbitrary: fc.constant([CR]) },
+				{ weight: 6, arbitrary: fc.constantFrom([0x61], [0x62], [0x20], [0xf0, 0x9f, 0x91, 0x8d]) },
+			),
+			{ maxLength: 400 },
+		)
+		.map((values) => Uint8Array.from(values.flat())),
 );
 
 /** A byte sequence and the non-empty pieces it is cut into at arbitrary points (a read is never empty). */
@@ -47,6 +64,21 @@ function recorder(seen: Uint8Array[], mode: "sync" | "async" = "sync") {
 						await null;
 						seen.push(bytes);
 						return null;
+					},
+	});
+}
+
+/** A plugin that replies each message's bytes reversed, after a tick in `async` mode. */
+function reverser(mode: "sync" | "async" = "sync") {
+	return definePlugin({
+		name: `reverse-${mode}`,
+		transform:
+			mode === "sync"
+				? (message) => message.bytes.toReversed()
+				: async (message) => {
+						const reversed = message.bytes.toReversed();
+						await null;
+						return reversed;
 					},
 	});
 }
@@ -79,7 +111,7 @@ describe("framing through testPlugin (same connection code, fake socket)", () =>
 		);
 	});
 
-	test("lines, sync identity transform: the same lines, each reply + \\n, an unterminated last line without", async () => {
+	test("lines, sync identity transform: the same lines, each reply + its own terminator (\\n or \\r\\n), an unterminated last line without", async () => {
 		await fc.assert(
 			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
 				const seen: Uint8Array[] = [];
@@ -108,6 +140,20 @@ describe("framing through testPlugin (same connection code, fake socket)", () =>
 		);
 	});
 
+	for (const mode of ["sync", "async"] as const) {
+		test(`lines, ${mode} reversing transform: each message reversed, then the terminator its line came with`, async () => {
+			await fc.assert(
+				fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+					const t = testPlugin(reverser(mode), { framing: "lines" });
+					for (const piece of pieces) await t.send(piece);
+					await t.end();
+					expect(hex(t.bytes)).toBe(hex(expectedReversedReply(bytes)));
+				}),
+				{ numRuns: mode === "sync" ? 400 : 100 },
+			);
+		});
+	}
+
 	test("lines, no plugin (the echo path): the same bytes back", async () => {
 		await fc.assert(
 			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
@@ -126,6 +172,7 @@ describe("framing through a real server on port 0", () => {
 	let raw: EchoServer;
 	let lines: EchoServer;
 	let linesEcho: EchoServer;
+	let reversed: EchoServer;
 	beforeAll(async () => {
 		raw = await startServer({ port: 0 });
 		// Records into `seen`, which each run replaces (runs are sequential: one connection at a time).
@@ -143,9 +190,10 @@ describe("framing through a real server on port 0", () => {
 			],
 		});
 		linesEcho = await startServer({ port: 0, framing: "lines" });
+		reversed = await startServer({ port: 0, framing: "lines", plugins: [reverser("async")] });
 	});
 	afterAll(async () => {
-		await Promise.all([raw.stop(), lines.stop(), linesEcho.stop()]);
+		await Promise.all([raw.stop(), lines.stop(), linesEcho.stop(), reversed.stop()]);
 	});
 
 	test("raw: the same bytes back, each piece written and awaited separately", async () => {
@@ -158,7 +206,7 @@ describe("framing through a real server on port 0", () => {
 		);
 	});
 
-	test("lines with a transform: the same lines, each reply + \\n, an unterminated last line without", async () => {
+	test("lines with a transform: the same lines, each reply + its own terminator, an unterminated last line without", async () => {
 		await fc.assert(
 			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
 				seen = [];
@@ -166,6 +214,16 @@ describe("framing through a real server on port 0", () => {
 				// readAll resolved: the server closed after its last reply, so every line was seen.
 				expect(seen.map(hex)).toEqual(linesOf(bytes).map(hex));
 				expect(hex(echoed)).toBe(hex(expectedLinesReply(bytes)));
+			}),
+			{ numRuns: 30 },
+		);
+	});
+
+	test("lines with an async reversing transform: each message reversed + its own terminator", async () => {
+		await fc.assert(
+			fc.asyncProperty(splitArb, async ({ bytes, pieces }) => {
+				const echoed = await roundTrip(reversed.port, pieces);
+				expect(hex(echoed)).toBe(hex(expectedReversedReply(bytes)));
 			}),
 			{ numRuns: 30 },
 		);
@@ -204,29 +262,26 @@ function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 	return pieces;
 }
 
-/** The messages `lines` framing must produce: every `\n`-terminated line, then a non-empty unterminated tail. */
+/** The messages `lines` framing must produce. */
 function linesOf(bytes: Uint8Array): Uint8Array[] {
-	const lines: Uint8Array[] = [];
-	let start = 0;
-	for (let i = 0; i < bytes.byteLength; i++) {
-		if (bytes[i] === NEWLINE) {
-			lines.push(bytes.subarray(start, i));
-			start = i + 1;
-		}
-	}
-	if (start < bytes.byteLength) lines.push(bytes.subarray(start));
-	return lines;
+	return framesOf(bytes).map((frame) => frame.message);
 }
 
-/** What an identity transform replies in `lines` framing: each complete line + `\n`, the tail bare. */
+/** What an identity transform replies in `lines` framing: each message + its own terminator. */
 function expectedLinesReply(bytes: Uint8Array): Uint8Array {
-	const terminated = bytes.lastIndexOf(NEWLINE) + 1;
-	const parts = linesOf(bytes.subarray(0, terminated)).flatMap((line) => [
-		line,
-		Uint8Array.of(NEWLINE),
-	]);
-	if (terminated < bytes.byteLength) parts.push(bytes.subarray(terminated));
-	return Buffer.concat(parts);
+	return Buffer.concat(
+		framesOf(bytes).flatMap(({ message, terminator }) => [message, Uint8Array.from(terminator)]),
+	);
+}
+
+/** What a reversing transform replies: each message reversed + its own terminator. */
+function expectedReversedReply(bytes: Uint8Array): Uint8Array {
+	return Buffer.concat(
+		framesOf(bytes).flatMap(({ message, terminator }) => [
+			message.toReversed(),
+			Uint8Array.from(terminator),
+		]),
+	);
 }
 
 function hex(bytes: Uint8Array): string {

@@ -100,5 +100,28 @@ export async function readAllHashed(
 	return { bytes, sha256: hasher.digest("hex") };
 }
 
+/**
+ * The model of `lines` framing, written out plainly: a line ends at `\n`, and a `\r` just before
+ * it belongs to the terminator; a non-empty unterminated tail is a last message with none.
+ */
+export function framesOf(bytes: Uint8Array): { message: Uint8Array; terminator: number[] }[] {
+	const frames: { message: Uint8Array; terminator: number[] }[] = [];
+	let start = 0;
+	for (let i = 0; i < bytes.byteLength; i++) {
+		if (bytes[i] !== LF) continue;
+		const crlf = i > start && bytes[i - 1] === CR;
+		frames.push({
+			message: bytes.subarray(start, crlf ? i - 1 : i),
+			terminator: crlf ? [CR, LF] : [LF],
+		});
+		start = i + 1;
+	}
+	if (start < bytes.byteLength) frames.push({ message: bytes.subarray(start), terminator: [] });
+	return frames;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
 export const encoder = new TextEncoder();
 export const decoder = new TextDecoder();

@@ -5,6 +5,7 @@
  * the idle one would never close, the queue would grow to the default mark.
  */
 import { describe, expect, test } from "bun:test";
+import { resolveMaxConnections } from "../src/fd-limit.ts";
 import {
 	type AnyPlugin,
 	connect,
@@ -12,6 +13,7 @@ import {
 	type EchoClient,
 	startServer,
 } from "../src/index.ts";
+import { startChildServer } from "./fixtures/child.ts";
 import { decoder, randomBytes, recordingLogger, waitFor, waitForSteady } from "./helpers.ts";
 
 const KiB = 1024;
@@ -51,6 +53,47 @@ describe("maxConnections", () => {
 			b.close();
 		} finally {
 			await server.stop();
+		}
+	});
+});
+
+describe("maxConnections by default: what the open-file limit allows", () => {
+	test("the limit less 32 and 5 % of it, at most 2^20; 1024 where the limit is unknown", () => {
+		const logger = recordingLogger();
+		const at = (limit: number | undefined) => resolveMaxConnections(undefined, limit, logger).value;
+		expect(at(20_000)).toBe(18_968); // was a fixed 1024 whatever the limit
+		expect(at(1024)).toBe(940);
+		expect(at(64)).toBe(28);
+		expect(at(1 << 20)).toBe(996_115);
+		expect(at(1_073_741_816)).toBe(1 << 20); // a container's huge limit
+		expect(at(40)).toBe(6);
+		expect(at(30)).toBe(1);
+		expect(at(undefined)).toBe(1024);
+		expect(logger.lines).toEqual([]); // a default is not a warning
+	});
+
+	test("a value given is kept below the limit less 32, with a warning when lowered", () => {
+		const logger = recordingLogger();
+		expect(resolveMaxConnections(500, 20_000, logger)).toEqual({ value: 500, reason: "as set" });
+		expect(resolveMaxConnections(19_968, 20_000, logger).value).toBe(19_968);
+		expect(logger.lines).toEqual([]);
+		expect(resolveMaxConnections(50_000, 20_000, logger).value).toBe(19_968);
+		expect(logger.lines.map((line) => line.level)).toEqual(["warn"]);
+		expect(logger.lines[0]?.message).toContain("open-file limit (20000)");
+	});
+
+	test("a server under `ulimit -n 200` takes 158 by default and says so at debug level", async () => {
+		const child = await startChildServer({}, { fdLimit: 200 });
+		try {
+			await waitFor("the start-up lines", () => child.logs.length > 0);
+			expect(child.logs).toContainEqual({
+				log: "debug",
+				message: "maxConnections 158 (the default: the open-file limit 200 less 42 kept free)",
+			});
+			expect(child.logs.filter((line) => line.log === "warn")).toEqual([]);
+			expect((await child.stats()).connections).toBe(0);
+		} finally {
+			await child.kill();
 		}
 	});
 });
@@ -180,7 +223,7 @@ describe("highWaterMark", () => {
 			client.close();
 			return { peak: stats.peakQueuedBytes, pauses: stats.pauses, largestRead };
 		} finally {
-			await server.stop({ timeoutMs: 0 });
+			await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
 		}
 	}
 

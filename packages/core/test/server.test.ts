@@ -122,7 +122,8 @@ describe("stop", () => {
 
 		const stopping = server.stop();
 		expect(server.stop()).toBe(stopping);
-		// No new connections once stopping.
+		// No new connections once stopping (after one turn of the event loop, for the backlog).
+		await Bun.sleep(50);
 		const refused = await connect({ port: server.port, timeoutMs: 2000 }).catch((e: unknown) => e);
 		expect(refused).toBeInstanceOf(EchoError);
 		expect((refused as EchoError).code).toBe("E_CONNECT");
@@ -135,7 +136,7 @@ describe("stop", () => {
 		expect(stops).toBe(1);
 	});
 
-	test("against a paused client: every byte the server read goes back, nothing else", async () => {
+	test("against a paused client at the drain deadline: every byte the server read goes back, nothing else", async () => {
 		let read = 0;
 		const tally = definePlugin({
 			name: "tally",
@@ -153,7 +154,8 @@ describe("stop", () => {
 		expect(server.stats().queuedBytes).toBeGreaterThan(0);
 
 		const started = performance.now();
-		const stopping = server.stop({ timeoutMs: 10_000 });
+		// The deadline passes while the client is still paused: input ends, owed replies flush.
+		const stopping = server.stop({ drainTimeoutMs: 100, closeTimeoutMs: 10_000 });
 		// A reader slower than loopback, as any real client is: replies still sit in the server's
 		// kernel send buffer when its queue empties and it closes.
 		const { bytes: received, error } = await readAllSlowly(client);
@@ -167,23 +169,26 @@ describe("stop", () => {
 		expect(server.connections).toBe(0);
 	});
 
-	test("in lines framing the client's unfinished line is dropped; complete lines are answered", async () => {
+	test("in lines framing a client's unfinished line is waited for, and answered at the drain deadline", async () => {
 		const identity = definePlugin({ name: "identity", transform: () => null });
 		const server = await startServer({ port: 0, framing: "lines", plugins: [identity] });
 		const client = await connect({ port: server.port });
 		await client.send("done\npart");
 		expect(decoder.decode(await client.readBytes(5))).toBe("done\n");
-		await server.stop();
-		expect(await client.readAll()).toHaveLength(0);
+		await server.stop({ drainTimeoutMs: 200 });
+		expect(decoder.decode(await client.readAll())).toBe("part");
 		await client.closed;
 	});
 
-	test("closes idle connections and resolves", async () => {
+	test("half-closes idle connections at once: they do not wait for the drain deadline", async () => {
 		const server = await startServer({ port: 0 });
 		const clients = await Promise.all([1, 2].map(() => connect({ port: server.port })));
 		await waitFor("two connections", () => server.connections === 2);
-		await server.stop();
-		expect(server.connections).toBe(0);
+		// A deadline the test would time out on: the stop must not wait for it.
+		const stopping = server.stop({ drainTimeoutMs: 600_000 });
 		for (const client of clients) expect(await client.read()).toBeNull();
+		for (const client of clients) await client.end();
+		await stopping;
+		expect(server.connections).toBe(0);
 	});
 });

@@ -123,12 +123,12 @@ describe("Unix domain sockets", () => {
 		}
 	});
 
-	test("a regular file at the path is E_LISTEN and is left alone", async () => {
+	test("a regular file at the path is E_UNIX_PATH and is left alone", async () => {
 		const path = join(dir, "not-a-socket");
 		writeFileSync(path, "precious");
 		const error = await startServer({ unix: path }).catch((error: unknown) => error);
 		expect(error).toBeInstanceOf(EchoError);
-		expect((error as EchoError).code).toBe("E_LISTEN");
+		expect((error as EchoError).code).toBe("E_UNIX_PATH");
 		expect(readFileSync(path, "utf8")).toBe("precious");
 	});
 

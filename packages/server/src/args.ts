@@ -50,14 +50,27 @@ export const ARGS = {
 		type: "string",
 		valueHint: "N",
 		description:
-			"Connections served at once (per worker); one more is closed at once, with a warning",
-		default: `${DEFAULTS.maxConnections}`,
+			"Connections served at once (per worker); one more is closed at once, with a warning (Default: from ulimit -n)",
 	},
 	"idle-timeout": {
 		type: "string",
 		valueHint: "SECONDS",
 		description: "Close a connection idle this long; 0 = never; fractions allowed",
 		default: `${DEFAULTS.idleTimeout}`,
+	},
+	"handshake-timeout": {
+		type: "string",
+		valueHint: "SECONDS",
+		description:
+			"With TLS: close a connection whose handshake is not done this long after accept; 0 = never",
+		default: `${DEFAULTS.handshakeTimeout}`,
+	},
+	"drain-timeout": {
+		type: "string",
+		valueHint: "SECONDS",
+		description:
+			"On SIGINT/SIGTERM: keep serving open connections this long, then end each after its replies",
+		default: `${DEFAULTS.drainTimeout}`,
 	},
 	"high-water-mark": {
 		type: "string",

@@ -1,7 +1,5 @@
 import { relative } from "node:path";
 import { EchoError } from "@echokit/core";
-import { hostPort } from "./format.ts";
-import type { Settings } from "./settings.ts";
 
 /** Every error code the echo-server CLI reports, with the process exit code it leads to. */
 export const EXIT_CODES = {
@@ -9,9 +7,15 @@ export const EXIT_CODES = {
 	E_UNEXPECTED: 1,
 	/** Unknown flag, missing or invalid flag value, stray argument. */
 	E_USAGE: 2,
-	/** The port is taken by another process. */
+	/** The port (TCP or UDP), or the Unix socket a running server answers on, is taken. */
 	E_ADDR_IN_USE: 3,
-	/** Binding failed otherwise: no permission, an address this machine does not have. */
+	/** No permission to listen: a port below 1024, a socket in a directory this user may not write. */
+	E_PERMISSION: 3,
+	/** `--host` is no address of this machine (or a name that resolves to none of its addresses). */
+	E_ADDR_NOT_AVAILABLE: 3,
+	/** `--unix`: the path is too long, its directory is missing, or a file that is no socket is there. */
+	E_UNIX_PATH: 3,
+	/** Binding failed for another reason (the system's code is in the message). */
 	E_LISTEN: 3,
 	/** `--plugin NAME` is no builtin, file or installed package. */
 	E_PLUGIN_NOT_FOUND: 4,
@@ -139,6 +143,9 @@ interface BuildMessage {
 
 const CORE_CODES: Partial<Record<EchoError["code"], CliErrorCode>> = {
 	E_ADDR_IN_USE: "E_ADDR_IN_USE",
+	E_PERMISSION: "E_PERMISSION",
+	E_ADDR_NOT_AVAILABLE: "E_ADDR_NOT_AVAILABLE",
+	E_UNIX_PATH: "E_UNIX_PATH",
 	E_LISTEN: "E_LISTEN",
 	E_PLUGIN: "E_PLUGIN_START",
 	E_PLUGIN_OPTIONS: "E_PLUGIN_OPTIONS",
@@ -147,47 +154,4 @@ const CORE_CODES: Partial<Record<EchoError["code"], CliErrorCode>> = {
 
 function oneLine(text: string): string {
 	return text.replace(/\s*\n\s*/g, " ").trim();
-}
-
-/** Core's errors, in words that name the port and host (or socket path). */
-export function listenError(error: unknown, settings: Settings): CliError {
-	const { host, port, unix } = settings;
-	const address = unix ?? hostPort(host, port);
-	const cli = toCliError(error);
-	if (cli.code === "E_ADDR_IN_USE") {
-		const message = unix
-			? `${unix} is in use by a running server`
-			: `port ${port} on ${host} is already in use`;
-		return new CliError("E_ADDR_IN_USE", message, { cause: error });
-	}
-	if (cli.code === "E_LISTEN") {
-		const code = systemCode(error) ?? "";
-		const reason =
-			(unix ? UNIX_REASONS[code] : TCP_REASONS[code]) ??
-			(code ? `system error ${code}` : unix ? core(cli.message) : "not an address of this machine");
-		return new CliError("E_LISTEN", `cannot listen on ${address}: ${reason}`, {
-			cause: error,
-		});
-	}
-	return cli;
-}
-
-const TCP_REASONS: Record<string, string> = {
-	EACCES: "permission denied (ports below 1024 need privileges)",
-	EADDRNOTAVAIL: "this machine has no such address",
-};
-
-const UNIX_REASONS: Record<string, string> = {
-	EACCES: "permission denied",
-	ENOENT: "no such directory",
-	EINVAL: "the path is too long for a socket (about 107 bytes at most)",
-};
-
-/** Core's reason after its own `cannot listen on X: ` prefix. */
-function core(message: string): string {
-	return message.replace(/^cannot listen on .*?: /, "");
-}
-
-function systemCode(error: unknown): string | undefined {
-	return (error as { cause?: { code?: string } })?.cause?.code;
 }

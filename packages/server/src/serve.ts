@@ -5,7 +5,7 @@
 import { type AnyPlugin, type EchoServer, type ServerOptions, startServer } from "@echokit/core";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
-import { listenError, toCliError } from "./errors.ts";
+import { toCliError } from "./errors.ts";
 import { hostPort } from "./format.ts";
 import { labLog } from "./lab-log.ts";
 import { coreLogger } from "./logger.ts";
@@ -15,9 +15,6 @@ import { warnIfSlow } from "./slow.ts";
 import type { TlsPem } from "./tls.ts";
 import { atLeast } from "./values.ts";
 import { reportReady } from "./workers.ts";
-
-/** How long queued replies may take to drain after a stop signal, in milliseconds. */
-export const STOP_TIMEOUT_MS = 5000;
 
 /** What `serve` needs besides the settings. */
 export interface ServeContext {
@@ -33,7 +30,8 @@ export interface ServeContext {
  * Starts the server, makes SIGINT/SIGTERM stop it gracefully, then prints
  * `Listening on HOST:PORT` with the real port: whoever waits for that line may signal at once.
  * A worker prints nothing of the kind (its primary does, once for all) but tells its primary.
- * Throws a {@link CliError} (`E_ADDR_IN_USE`, `E_LISTEN`, `E_PLUGIN_START`).
+ * Throws a {@link CliError}: a listen code (`E_ADDR_IN_USE`, `E_PERMISSION`, …, in core's words),
+ * or `E_PLUGIN_START`.
  * @example
  * const server = await serve(settings, { plugins, logger });
  */
@@ -47,9 +45,9 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 			),
 		);
 	} catch (error) {
-		throw listenError(error, settings);
+		throw toCliError(error);
 	}
-	const stop = stopOnSignals(server, logger, worker);
+	const stop = stopOnSignals(server, toMilliseconds(settings.drainTimeout), logger, worker);
 	const address = server.unix ?? hostPort(server.hostname, server.port);
 	if (worker !== undefined) {
 		logger.debug({ message: `worker ${worker} (pid ${process.pid}) listening on ${address}` });
@@ -88,8 +86,10 @@ export function serverOptions(settings: Settings, context: ServeContext): Server
 			: { unix: settings.unix }),
 		framing: settings.framing,
 		maxLineBytes: settings.maxMessageBytes,
-		maxConnections: settings.maxConnections,
+		// Absent: core derives it from the open-file limit, in each worker for that process.
+		...(settings.maxConnections === undefined ? {} : { maxConnections: settings.maxConnections }),
 		idleTimeoutMs: toMilliseconds(settings.idleTimeout),
+		handshakeTimeoutMs: toMilliseconds(settings.handshakeTimeout),
 		highWaterMark: settings.highWaterMark,
 		...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
 		udp: settings.udp && (worker === undefined || worker === 1),
@@ -105,7 +105,9 @@ function toMilliseconds(seconds: number): number {
 }
 
 /**
- * SIGINT/SIGTERM: stop accepting, let queued replies drain (up to {@link STOP_TIMEOUT_MS}), exit 0.
+ * SIGINT/SIGTERM: stop accepting, keep serving open connections until their clients close or
+ * `--drain-timeout` passes, then end each after the replies it is owed (core's
+ * {@link EchoServer.stop}), exit 0.
  * A second signal exits at once with 128 + the signal's number (130, 143) — not the same Ctrl-C
  * delivered twice by the terminal and `bunx` (see signals.ts). A worker ignores a
  * second signal (Ctrl-C reaches it from the terminal *and* from its primary); its primary
@@ -114,6 +116,7 @@ function toMilliseconds(seconds: number): number {
  */
 function stopOnSignals(
 	server: EchoServer,
+	drainTimeoutMs: number,
 	logger: ConsolaInstance,
 	worker: number | undefined,
 ): (reason: string) => void {
@@ -121,7 +124,7 @@ function stopOnSignals(
 	const stop = (reason: string) => {
 		if (stopping) return;
 		stopping = true;
-		server.stop({ timeoutMs: STOP_TIMEOUT_MS }).then(
+		server.stop({ drainTimeoutMs }).then(
 			() => process.exit(0),
 			(error: unknown) => {
 				logger.error(`stopping failed: ${toCliError(error).message}`);

@@ -19,10 +19,14 @@ export interface Settings {
 	framing: Framing;
 	/** Longest line in `lines` framing, in bytes. */
 	maxMessageBytes: number;
-	/** Connections served at once, per process. */
-	maxConnections: number;
+	/** Connections served at once, per process; absent: core derives it from the open-file limit. */
+	maxConnections?: number;
 	/** Seconds without traffic before a connection is closed; `0` = never. */
 	idleTimeout: number;
+	/** With TLS: seconds a connection may take to finish its handshake; `0` = no limit. */
+	handshakeTimeout: number;
+	/** Seconds a stop keeps serving open connections before ending them. */
+	drainTimeout: number;
 	/** Queued reply bytes per connection above which the server stops reading from it. */
 	highWaterMark: number;
 	/** Certificate and key files, when serving TLS. */
@@ -48,8 +52,9 @@ export const DEFAULTS = {
 	port: 8888,
 	framing: "raw",
 	maxMessageBytes: 1024 * 1024,
-	maxConnections: 1024,
 	idleTimeout: 300,
+	handshakeTimeout: 5,
+	drainTimeout: 5,
 	highWaterMark: 1024 * 1024,
 	udp: false,
 	workers: 1,
@@ -89,6 +94,8 @@ export function resolveSettings(
 			? { cert: flags.tlsCert, key: flags.tlsKey }
 			: file.tls && { cert: fromFile(file.tls.cert), key: fromFile(file.tls.key) };
 	const workers = resolveWorkers(flags.workers ?? file.workers ?? DEFAULTS.workers);
+	// No default here: core derives it from the open-file limit of the process that serves.
+	const maxConnections = flags.maxConnections ?? file.maxConnections;
 	const settings: Settings = {
 		host: flags.host ?? file.host ?? DEFAULTS.host,
 		port: flags.port ?? file.port ?? DEFAULTS.port,
@@ -99,8 +106,10 @@ export function resolveSettings(
 			file.maxMessageBytes ??
 			file.maxLineBytes ??
 			DEFAULTS.maxMessageBytes,
-		maxConnections: flags.maxConnections ?? file.maxConnections ?? DEFAULTS.maxConnections,
+		...(maxConnections === undefined ? {} : { maxConnections }),
 		idleTimeout: flags.idleTimeout ?? file.idleTimeout ?? DEFAULTS.idleTimeout,
+		handshakeTimeout: flags.handshakeTimeout ?? file.handshakeTimeout ?? DEFAULTS.handshakeTimeout,
+		drainTimeout: flags.drainTimeout ?? file.drainTimeout ?? DEFAULTS.drainTimeout,
 		highWaterMark: flags.highWaterMark ?? file.highWaterMark ?? DEFAULTS.highWaterMark,
 		...(tls ? { tls } : {}),
 		udp: flags.udp ?? file.udp ?? DEFAULTS.udp,

@@ -51,10 +51,25 @@ export interface EchoConfig {
 	maxMessageBytes?: number;
 	/** @deprecated The old name of {@link EchoConfig.maxMessageBytes}. */
 	maxLineBytes?: number;
-	/** Connections served at once (per worker); one more is closed at once, with a warning. Default 1024. */
+	/**
+	 * Connections served at once (per worker); one more is closed at once, with a warning. Default:
+	 * the open-file limit (`ulimit -Hn`: Bun raises the soft limit to it) less 32 and 5 % of it
+	 * kept free. `--log-level debug` prints the value in use.
+	 */
 	maxConnections?: number;
 	/** Seconds without traffic before a connection is closed; `0` never; fractions allowed. Default 300. */
 	idleTimeout?: number;
+	/**
+	 * With TLS: seconds from accept to the end of the TLS handshake before the connection is
+	 * closed (and logged); `0` no limit. Until then it counts against `maxConnections`. Default 5.
+	 */
+	handshakeTimeout?: number;
+	/**
+	 * On SIGINT/SIGTERM: seconds to keep serving open connections (new ones are refused) before
+	 * each is ended after the replies it is owed. Connections owed nothing are half-closed at
+	 * once. Default 5.
+	 */
+	drainTimeout?: number;
 	/** Queued reply bytes per connection above which the server stops reading from it. Default 1 MiB. */
 	highWaterMark?: number;
 	/** Serve TLS with these files. Default: plain TCP. */

@@ -114,6 +114,8 @@ export const SETTING_CHECKS = {
 	maxMessageBytes: toPositiveInteger,
 	maxConnections: toMaxConnections,
 	idleTimeout: toSeconds,
+	handshakeTimeout: toSeconds,
+	drainTimeout: toSeconds,
 	highWaterMark: toPositiveInteger,
 	workers: toWorkers,
 	logLevel: toLogLevel,

@@ -19,7 +19,7 @@ import { startServer } from "@echokit/core";
 import type { Subprocess } from "bun";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
-import { CliError, listenError } from "./errors.ts";
+import { CliError, toCliError } from "./errors.ts";
 import type { Settings } from "./settings.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import type { TlsPem } from "./tls.ts";
@@ -57,7 +57,8 @@ export function reportReady(orphaned: () => void): void {
 /**
  * The primary: checks the address, starts `settings.workers` workers running `rawArgs`, prints
  * `Listening on HOST:PORT (N workers)` once they all listen, and supervises them until they
- * have all exited, then exits. Throws `E_ADDR_IN_USE` / `E_LISTEN` before starting any.
+ * have all exited, then exits. Throws a listen code (`E_ADDR_IN_USE`, `E_PERMISSION`, …) before
+ * starting any, in the same words as a lone server.
  * @example
  * await runWorkers(settings, process.argv.slice(2), logger, tls);
  */
@@ -103,10 +104,10 @@ async function claimPort(settings: Settings): Promise<number> {
 			maxConnections: 1,
 			idleTimeoutMs: 0,
 		});
-		await probe.stop({ timeoutMs: 0 });
+		await probe.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
 		return probe.port;
 	} catch (error) {
-		throw listenError(error, settings);
+		throw toCliError(error);
 	}
 }
 

@@ -16,7 +16,6 @@ const loaded = (values: EchoConfig): LoadedConfig => ({
 describe("resolveSettings: limits, transports, workers", () => {
 	test("the documented defaults", () => {
 		expect(DEFAULTS).toMatchObject({
-			maxConnections: 1024,
 			idleTimeout: 300,
 			maxMessageBytes: 1048576,
 			highWaterMark: 1048576,
@@ -24,6 +23,15 @@ describe("resolveSettings: limits, transports, workers", () => {
 			workers: 1,
 		});
 		const settings = resolveSettings({}, null, "/cwd");
+		// No --max-connections, no maxConnections: core derives it from the open-file limit.
+		expect(settings.maxConnections).toBeUndefined();
+		expect(
+			"maxConnections" in
+				serverOptions(settings, {
+					plugins: [],
+					logger: createLogger({ level: "silent", json: false }),
+				}),
+		).toBe(false);
 		expect(settings.unix).toBeUndefined();
 		expect(settings.tls).toBeUndefined();
 	});

@@ -2,6 +2,7 @@
  * Defaults and checks for {@link BenchOptions}, shared by the command line and the library.
  * @module
  */
+import { bareHost } from "../address.ts";
 import { CliError } from "../errors.ts";
 import type { BenchClose, BenchExpect, BenchMode, BenchOptions, BenchPayload } from "./types.ts";
 
@@ -29,7 +30,7 @@ const MAX_SIZE = 1 << 30;
 /** Fills defaults and checks ranges. Throws a `CliError` with code `E_USAGE`. */
 export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions {
 	const resolved: ResolvedBenchOptions = {
-		host: options.host ?? "127.0.0.1",
+		host: bareHost(options.host ?? "127.0.0.1"),
 		port: options.port ?? 8888,
 		connections: options.connections ?? 1,
 		size: options.size ?? 64,

@@ -2,6 +2,7 @@
  * The bench report: built from a run's counters, and printed as a small human table.
  * @module
  */
+import { hostPort } from "../address.ts";
 import type { ResolvedBenchOptions } from "./options.ts";
 import type { BenchStats } from "./stats.ts";
 import type { BenchReport } from "./types.ts";
@@ -15,7 +16,7 @@ export function buildReport(
 	const messagesPerSec = stats.messages / durationSec;
 	return {
 		mode: options.mode,
-		target: `${options.host}:${options.port}`,
+		target: hostPort(options.host, options.port),
 		connections: options.connections,
 		size: options.size,
 		pipeline: options.mode === "churn" ? 1 : options.pipeline,

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Socket } from "bun";
+import { hostPort } from "../address.ts";
 import { CliError } from "../errors.ts";
 import { ChurnLoad } from "./churn.ts";
 import { type ResolvedBenchOptions, resolveBenchOptions } from "./options.ts";
@@ -170,9 +171,8 @@ function connectError(options: ResolvedBenchOptions, error: unknown): CliError {
 		code === "ECONNREFUSED"
 			? "connection refused"
 			: (code ?? (error instanceof Error ? error.message : String(error)));
-	return new CliError("E_CONNECT", `cannot connect to ${options.host}:${options.port}: ${reason}`, {
-		cause: error,
-	});
+	const target = hostPort(options.host, options.port);
+	return new CliError("E_CONNECT", `cannot connect to ${target}: ${reason}`, { cause: error });
 }
 
 /** Runs `task(0..count-1)` with at most `limit` running at once. */

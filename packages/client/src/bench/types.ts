@@ -42,7 +42,7 @@ export type BenchExpect = "echo" | "uppercase";
  * const options: BenchOptions = { port: 9000, connections: 50, pipeline: 4, size: 64, durationSec: 3 };
  */
 export interface BenchOptions {
-	/** Server address. Default `127.0.0.1`. */
+	/** Server address: a name, an IPv4 or an IPv6 address (`::1`, also `[::1]`). Default `127.0.0.1`. */
 	host?: string;
 	/** Server port. Default `8888`. */
 	port?: number;
