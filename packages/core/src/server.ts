@@ -1,4 +1,3 @@
-import type { udp } from "bun";
 import type { Connection } from "./connection.ts";
 import { PluginError } from "./errors.ts";
 import { listenStream, type StreamListener } from "./listen.ts";
@@ -6,7 +5,7 @@ import { listenError } from "./listen-error.ts";
 import { type ConnectionSettings, connectionSettings } from "./settings.ts";
 import { startTimeoutSweep } from "./timeout-sweep.ts";
 import type { ServerInfo, ServerOptions, ServerStats, StopOptions } from "./types.ts";
-import { serveUdp } from "./udp.ts";
+import { type DatagramService, serveUdp } from "./udp.ts";
 
 /**
  * A running echo server. Get one from {@link startServer}.
@@ -21,7 +20,7 @@ export class EchoServer implements ServerInfo {
 	/** @internal Use {@link startServer}. */
 	constructor(
 		private readonly stream: StreamListener,
-		private readonly datagrams: udp.Socket<"buffer"> | null,
+		private readonly datagrams: DatagramService | null,
 		private readonly settings: ConnectionSettings,
 		private readonly open: ReadonlySet<Connection>,
 		private readonly stopSweep: () => void,
@@ -91,7 +90,8 @@ export class EchoServer implements ServerInfo {
 		// rest. Then no more.
 		if (drainTimeoutMs > 0) await Bun.sleep(BACKLOG_TURN_MS);
 		this.stream.listener.stop(false);
-		this.datagrams?.close();
+		// UDP: no new datagrams; replies of async transforms in flight still go out.
+		const datagramsDone = this.datagrams?.stop(drainDeadline);
 		while (this.open.size > 0 && performance.now() < drainDeadline) {
 			const since = clock.tick++;
 			await Bun.sleep(Math.min(QUIET_CHECK_MS, Math.max(0, drainDeadline - performance.now())));
@@ -102,6 +102,7 @@ export class EchoServer implements ServerInfo {
 		while (this.open.size > 0 && performance.now() < closeDeadline) await Bun.sleep(5);
 		for (const connection of this.open) connection.abort("server stop deadline passed");
 		this.stream.listener.stop(true);
+		await datagramsDone;
 		if (this.unix) await removeFile(this.unix);
 		for (const plugin of this.settings.plugins) {
 			try {
@@ -131,7 +132,7 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 	);
 	const open = new Set<Connection>();
 	const stream = await listenStream(settings, options, open);
-	let datagrams: udp.Socket<"buffer"> | null = null;
+	let datagrams: DatagramService | null = null;
 	if (options.udp) {
 		try {
 			datagrams = await serveUdp(settings, stream.hostname, stream.port);

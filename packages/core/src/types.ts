@@ -221,7 +221,9 @@ export interface ServerOptions {
 /**
  * Options of {@link EchoServer.stop}: a graceful stop in the manner of HAProxy and nginx.
  *
- * 1. The listener stops accepting at once (and UDP stops receiving).
+ * 1. The listener stops accepting after one turn of the event loop (which accepts the clients
+ *    already waiting in the kernel's backlog). UDP stops answering new datagrams; replies of
+ *    async transforms in flight still go out, until `drainTimeoutMs`.
  * 2. Open connections are served as usual for up to `drainTimeoutMs`, so bytes that reached the
  *    server before the stop (read or not) are answered. A connection with nothing owed — no reply
  *    queued, no transform in flight, no unfinished line, and nothing read for one check

@@ -9,18 +9,31 @@ import { isNoReply, type NoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName } from "./settings.ts";
 import { sendReply } from "./udp-send.ts";
 
+/** The UDP side of a server. */
+export interface DatagramService {
+	/**
+	 * Stops answering new datagrams, waits until the replies of async transforms still in
+	 * flight are sent (or `deadline`, a `performance.now()` time, passes), then closes the socket.
+	 */
+	stop(deadline: number): Promise<void>;
+}
+
 /** Binds UDP on `hostname:port`. Throws what Bun throws (the caller maps it). */
 export async function serveUdp(
 	settings: ConnectionSettings,
 	hostname: string,
 	port: number,
-): Promise<udp.Socket<"buffer">> {
+): Promise<DatagramService> {
 	const { logger, stats } = settings;
-	return Bun.udpSocket({
+	let stopping = false;
+	/** Datagrams whose async transform has not settled: their replies are owed. */
+	let inFlight = 0;
+	const socket = await Bun.udpSocket({
 		hostname,
 		port,
 		socket: {
 			data(socket, datagram, remotePort, remoteAddress) {
+				if (stopping) return; // arrived after the stop began
 				if (settings.transforms.length === 0) {
 					stats.datagrams++;
 					sendReply(socket, datagram, remotePort, remoteAddress, logger);
@@ -58,7 +71,11 @@ export async function serveUdp(
 					if (outcome instanceof Uint8Array || isNoReply(outcome)) reply(outcome);
 					else {
 						pending = true;
-						outcome.then(reply, failed).finally(() => pipeline.close());
+						inFlight++;
+						outcome.then(reply, failed).finally(() => {
+							inFlight--;
+							pipeline.close();
+						});
 					}
 				} catch (error) {
 					failed(error);
@@ -74,4 +91,11 @@ export async function serveUdp(
 			},
 		},
 	});
+	return {
+		async stop(deadline) {
+			stopping = true;
+			while (inFlight > 0 && performance.now() < deadline) await Bun.sleep(5);
+			socket.close();
+		},
+	};
 }

@@ -4,7 +4,7 @@
  * close or the drain deadline; what is owed nothing is half-closed at once.
  */
 import { describe, expect, test } from "bun:test";
-import { connect, definePlugin, startServer } from "../src/index.ts";
+import { connect, definePlugin, exchangeDatagram, startServer } from "../src/index.ts";
 import { decoder, randomBytes, readAllSlowly } from "./helpers.ts";
 
 const MiB = 1024 * 1024;
@@ -109,5 +109,24 @@ describe("serving during the drain", () => {
 		await stopping;
 		expect(server.connections).toBe(0);
 		client.close();
+	});
+});
+
+describe("UDP", () => {
+	test("a datagram whose async transform is in flight at the stop still gets its reply", async () => {
+		const received = Promise.withResolvers<void>();
+		const slow = definePlugin({
+			name: "slow",
+			transform: async (message) => {
+				received.resolve();
+				await Bun.sleep(100);
+				return message.text().toUpperCase();
+			},
+		});
+		const server = await startServer({ port: 0, udp: true, plugins: [slow] });
+		const reply = exchangeDatagram("late", { port: server.port, timeoutMs: 5000 });
+		await received.promise;
+		await server.stop({ drainTimeoutMs: 5000 });
+		expect(decoder.decode((await reply) ?? new Uint8Array())).toBe("LATE");
 	});
 });
