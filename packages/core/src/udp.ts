@@ -2,7 +2,6 @@
  * RFC 862 datagram echo: each datagram is one message, run through the plugin chain with its own
  * plugin states (open → transform → close), and the reply goes back to the sender.
  */
-import type { udp } from "bun";
 import { logStack } from "./errors.ts";
 import { Pipeline } from "./pipeline.ts";
 import { isNoReply, type NoReply } from "./plugin.ts";
