@@ -15,38 +15,11 @@
 import { logStack, PluginError } from "./errors.ts";
 import { endsWithCR, LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
+import { checkMove, Phase, type PhaseName, phaseName } from "./phase.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
-import type { ConnectionInfo, ConnectionPhase, Framing, LogFields, Transport } from "./types.ts";
-
-/**
- * Where a connection is in its life. It only moves forward (later phases have higher numbers):
- *
- *   handshaking → reading → draining → flushing → lingering → closed
- *
- * - `handshaking`: TLS only, until the handshake succeeds; no plugin hook has run yet.
- * - `reading`: messages are read, transformed and answered.
- * - `draining`: input is over (the client's FIN, the server's stop deadline); a transform still
- *   in flight finishes, and input held meanwhile is processed.
- * - `flushing`: every reply is made; the outbound queue empties into the socket.
- * - `lingering`: our FIN is out; reading on, dropping what comes, until the client's FIN.
- * - `closed`: the socket is gone or cut; `close` hooks have run (if `open` ones did).
- *
- * Phases may be skipped (a plugin failure goes from `reading` straight to `flushing`; a reset to
- * `closed`), but `lingering` only follows `flushing`: a FIN goes out after the replies owed.
- */
-export const Phase = {
-	handshaking: 0,
-	reading: 1,
-	draining: 2,
-	flushing: 3,
-	lingering: 4,
-	closed: 5,
-} as const satisfies Record<ConnectionPhase, number>;
-export type Phase = (typeof Phase)[keyof typeof Phase];
-export type PhaseName = ConnectionPhase;
-const PHASE_NAMES = Object.keys(Phase) as PhaseName[];
+import type { ConnectionInfo, Framing, LogFields, Transport } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
@@ -262,7 +235,7 @@ export class Connection implements ConnectionInfo {
 
 	/** The connection's {@link Phase}, by name: for tests and diagnostics. */
 	get phaseName(): PhaseName {
-		return PHASE_NAMES[this.phase] as PhaseName;
+		return phaseName(this.phase);
 	}
 
 	/** `#id host:port`, for logs. */
@@ -487,11 +460,7 @@ export class Connection implements ConnectionInfo {
 	 */
 	private moveTo(next: Phase): void {
 		const from = this.phase;
-		if (next <= from || (next === Phase.lingering && from !== Phase.flushing)) {
-			throw new Error(
-				`connection ${this.label}: cannot move from ${PHASE_NAMES[from]} to ${PHASE_NAMES[next]}`,
-			);
-		}
+		checkMove(from, next, this.label);
 		this.phase = next;
 		if (next !== Phase.closed) return;
 		const stats = this.settings.stats;

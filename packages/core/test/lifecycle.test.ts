@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { Connection } from "../src/connection.ts";
 import { type AnyPlugin, definePlugin, type ServerOptions } from "../src/index.ts";
+import { checkMove, Phase, phaseName } from "../src/phase.ts";
 import type { SocketLike } from "../src/settings.ts";
 import { connectionSettings } from "../src/settings.ts";
 import { encoder, recordingLogger } from "./helpers.ts";
@@ -66,6 +67,37 @@ function deferred(): { plugin: AnyPlugin; release: () => Promise<void> } {
 		},
 	};
 }
+
+describe("the rule", () => {
+	test("forward only, into lingering only from flushing, out of handshaking only to reading or closed: every pair", () => {
+		const phases = Object.values(Phase);
+		const allowed: string[] = [];
+		for (const from of phases) {
+			for (const next of phases) {
+				try {
+					checkMove(from, next, "#1");
+					allowed.push(`${phaseName(from)}→${phaseName(next)}`);
+				} catch (error) {
+					expect(String(error)).toContain(
+						`cannot move from ${phaseName(from)} to ${phaseName(next)}`,
+					);
+				}
+			}
+		}
+		expect(allowed).toEqual([
+			"handshaking→reading",
+			"handshaking→closed",
+			"reading→draining",
+			"reading→flushing",
+			"reading→closed",
+			"draining→flushing",
+			"draining→closed",
+			"flushing→lingering",
+			"flushing→closed",
+			"lingering→closed",
+		]);
+	});
+});
 
 describe("phases", () => {
 	test("client FIN with nothing in flight: reading → draining → flushing, then close once flushed", () => {
