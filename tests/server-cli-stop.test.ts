@@ -1,6 +1,7 @@
 /**
  * `echo-server` stopping (SIGTERM/SIGINT, --drain-timeout) and TLS connections that never finish
  * their handshake (--handshake-timeout), as users meet them: the real command in a child process.
+ * (A second signal and the doubled Ctrl-C are in server-cli.test.ts's "signals".)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "bun";
 import { makeCertificate, type TestCertificate } from "../packages/core/test/fixtures/tls-cert.ts";
-import { REPEAT_WINDOW_MS } from "../packages/server/src/signals.ts";
 import { client, decoder, killAll, ServerProcess } from "./fixtures/server/harness.ts";
 
 afterEach(killAll);
@@ -94,29 +94,6 @@ describe("SIGTERM: a graceful stop", () => {
 		expect(decoder.decode((await readToEnd(c)).bytes)).toBe("SECOND, UNFINISHED");
 		await c.end().catch(() => {});
 		expect(await server.exited()).toBe(0);
-	});
-
-	test("a second signal exits at once, with 128 + its number", async () => {
-		const args = [
-			"--port",
-			"0",
-			"--framing",
-			"lines",
-			"--plugin",
-			"uppercase",
-			"--drain-timeout",
-			"600",
-		];
-		const server = new ServerProcess(args);
-		const c = await client(await server.listening());
-		c.write("unfinished"); // keeps the drain going
-		await server.waitFor(/Data received: unfinished|Connected to/);
-		server.signal("SIGTERM");
-		await server.waitFor(/SIGTERM: stopping/);
-		await Bun.sleep(REPEAT_WINDOW_MS + 100);
-		server.signal("SIGTERM");
-		expect(await server.exited()).toBe(143);
-		expect(server.stderr).toContain("SIGTERM again: exiting without waiting");
 	});
 
 	test("bad --drain-timeout / --handshake-timeout: one line, E_USAGE, exit 2", async () => {
