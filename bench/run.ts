@@ -25,7 +25,7 @@ import { scenarios as allScenarios, type Scenario } from "./lib/scenarios.ts";
 import { BASELINE, DEFAULT_SERVERS, SERVERS, startBenchServer, startNotes } from "./lib/servers.ts";
 import { idleTable, loadTable, type RunRecord, summarize, TARGETS } from "./lib/summary.ts";
 
-const { values } = parseArgs({
+const { values } = parseFlags({
 	options: {
 		quick: { type: "boolean", default: false },
 		rounds: { type: "string" },
@@ -37,9 +37,18 @@ const { values } = parseArgs({
 		"no-pin": { type: "boolean", default: false },
 		"max-other": { type: "string", default: "0.3" },
 		retries: { type: "string", default: "16" },
+		help: { type: "boolean", short: "h", default: false },
 	},
 	strict: true,
 });
+if (values.help) {
+	// The module's own docstring is the help: print its "Flags:" paragraph.
+	const source = await Bun.file(import.meta.path).text();
+	console.log(
+		`Usage: bun run bench [flags]\n${source.match(/ \* Flags: [\s\S]*?(?= \* Results)/)?.[0].replaceAll(" * ", "") ?? ""}`,
+	);
+	process.exit(0);
+}
 
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 const timing = {
@@ -49,7 +58,7 @@ const timing = {
 const serverIds = values.servers?.split(",") ?? DEFAULT_SERVERS;
 const servers = serverIds.map((id) => {
 	const def = SERVERS.find((s) => s.id === id);
-	if (!def) throw new Error(`unknown server ${id}; known: ${SERVERS.map((s) => s.id).join(", ")}`);
+	if (!def) usage(`unknown server ${id}; known: ${SERVERS.map((s) => s.id).join(", ")}`);
 	return def;
 });
 const idleConnections = Number(values["idle-connections"]);
@@ -57,7 +66,7 @@ const scenarios = allScenarios(idleConnections).filter(
 	(s) => !values.scenarios || values.scenarios.split(",").includes(s.id),
 );
 for (const n of [rounds, timing.durationSec, idleConnections]) {
-	if (!(n > 0)) throw new Error("--rounds, --duration and --idle-connections must be positive");
+	if (!(n > 0)) usage("--rounds, --duration and --idle-connections must be positive");
 }
 
 /** A run during which the rest of the machine used more than this share of a core is repeated. */
@@ -203,4 +212,19 @@ function describe(record: RunRecord): string {
 
 function log(line: string): void {
 	process.stderr.write(`${line}\n`);
+}
+
+/** `parseArgs`, with a bad flag as one line and exit 2 instead of a stack trace. */
+function parseFlags<T extends Parameters<typeof parseArgs>[0]>(config: T) {
+	try {
+		return parseArgs(config);
+	} catch (error) {
+		usage((error as Error).message);
+	}
+}
+
+/** A bad flag or value: one line on stderr, exit 2. */
+function usage(message: string): never {
+	console.error(`bench: ${message} (see --help)`);
+	process.exit(2);
 }
