@@ -108,7 +108,7 @@ export default defineConfig({
 		expect(await roundTrip(only, "short\n")).toBe("short\n");
 		const over = await client(port);
 		expect(await over.readAll()).toHaveLength(0);
-		await server.waitFor(/1 connections open \(maxConnections\)/, "stderr");
+		await server.waitFor(/1 connection open \(maxConnections\)/, "stderr");
 		only.write("far more than ten bytes\n");
 		expect(await only.readAll()).toHaveLength(0);
 		await server.waitFor(/line longer than 10 bytes/, "stderr");

@@ -93,10 +93,7 @@ export class Connection implements ConnectionInfo {
 	onHandshake(success: boolean, error: Error | null | undefined): void {
 		if (this.phase !== Phase.handshaking) return; // cut by us (deadline, stop): already said
 		if (!success) {
-			this.settings.stats.handshakeFailures++;
-			this.settings.logger.warn(
-				`closing connection ${this.label}: TLS handshake failed: ${handshakeFailure(error)}`,
-			);
+			this.handshakeFailed(handshakeFailure(error));
 			this.moveTo(Phase.closed);
 			return;
 		}
@@ -189,7 +186,10 @@ export class Connection implements ConnectionInfo {
 
 	/** Bun `close`: the socket is gone, for whatever reason. Runs `close` hooks once. */
 	onClose(): void {
-		if (this.phase !== Phase.closed) this.moveTo(Phase.closed);
+		if (this.phase === Phase.closed) return;
+		// A client that resets during its handshake gets no `handshake` report from Bun.
+		if (this.phase === Phase.handshaking) this.handshakeFailed(LEFT_DURING_HANDSHAKE);
+		this.moveTo(Phase.closed);
 	}
 
 	/**
@@ -414,6 +414,11 @@ export class Connection implements ConnectionInfo {
 		}
 	}
 
+	private handshakeFailed(reason: string): void {
+		this.settings.stats.handshakeFailures++;
+		this.settings.logger.warn(`connection ${this.label}: ${reason}`);
+	}
+
 	private lineTooLong(): void {
 		const limit = this.settings.maxLineBytes;
 		this.settings.logger.warn(
@@ -472,13 +477,21 @@ export class Connection implements ConnectionInfo {
 	}
 }
 
-/** The reason in an OpenSSL error (`error:…:WRONG_VERSION_NUMBER` → `wrong version number`). */
+const LEFT_DURING_HANDSHAKE = "the client left before its TLS handshake finished";
+
+/**
+ * Why a handshake failed, in words: the reason in an OpenSSL error (`error:…:WRONG_VERSION_NUMBER`
+ * → `TLS handshake failed: wrong version number`), or that the client left (Bun's "Client network
+ * socket disconnected before secure TLS connection was established").
+ */
 function handshakeFailure(error: Error | null | undefined): string {
 	const message = error?.message ?? "unknown error";
+	if (/disconnected before secure TLS connection/i.test(message)) return LEFT_DURING_HANDSHAKE;
 	const reason = message.startsWith("error:") ? (message.split(":").pop() ?? message) : message;
 	const words = reason.toLowerCase().replaceAll("_", " ");
 	// A plaintext client's first bytes read as a TLS record of a version that does not exist.
-	return /wrong version number|http request/.test(words) ? `${words} (not TLS?)` : words;
+	const hint = /wrong version number|http request/.test(words) ? " (not TLS?)" : "";
+	return `TLS handshake failed: ${words}${hint}`;
 }
 
 const NEWLINE_BYTE = 0x0a;

@@ -84,7 +84,7 @@ function handlers(
 			if (open.size >= settings.maxConnections) {
 				stats.rejected++;
 				logger.warn(
-					`refusing ${peerName(socket)}: ${settings.maxConnections} connections open (maxConnections)`,
+					`refusing ${peerName(socket)}: ${settings.maxConnections} connection${settings.maxConnections === 1 ? "" : "s"} open (maxConnections)`,
 				);
 				socket.data = null;
 				socket.end();

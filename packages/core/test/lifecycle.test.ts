@@ -229,7 +229,7 @@ describe("TLS handshake", () => {
 		expect(logger.lines).toContainEqual({
 			level: "warn",
 			message:
-				"closing connection #1 127.0.0.1:40000: TLS handshake failed: wrong version number (not TLS?)",
+				"connection #1 127.0.0.1:40000: TLS handshake failed: wrong version number (not TLS?)",
 		});
 		conn.onClose();
 		expect(closes).toBe(0);

@@ -72,15 +72,17 @@ describe("the handshake deadline", () => {
 		}
 	});
 
-	test("the idle timeout applies during the handshake too", async () => {
-		const { server, logger } = await tlsServer({ handshakeTimeoutMs: 0, idleTimeoutMs: 200 });
+	test("the idle timeout applies during the handshake too, when shorter; worded as the unfinished handshake it is", async () => {
+		const { server, logger } = await tlsServer({ handshakeTimeoutMs: 60_000, idleTimeoutMs: 200 });
 		try {
 			const silent = await rawClient(server.port);
 			await silent.closed;
-			expect(server.stats().idleClosed).toBe(1);
-			expect(warnings(logger).some((line) => line.endsWith("idle for 200 ms (idle timeout)"))).toBe(
-				true,
-			);
+			expect(server.stats().handshakeTimeouts).toBe(1);
+			expect(
+				warnings(logger).some((line) =>
+					line.endsWith("TLS handshake not finished within 200 ms (idle timeout)"),
+				),
+			).toBe(true);
 		} finally {
 			await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
 		}
@@ -125,12 +127,31 @@ describe("counting", () => {
 			await waitFor("the failure to be counted", () => server.stats().handshakeFailures === 1);
 			expect(
 				warnings(logger).some((line) =>
-					/^closing connection #1 127\.0\.0\.1:\d+: TLS handshake failed: wrong version number \(not TLS\?\)$/.test(
+					/^connection #1 127\.0\.0\.1:\d+: TLS handshake failed: wrong version number \(not TLS\?\)$/.test(
 						line,
 					),
 				),
 			).toBe(true);
 			expect(server.connections).toBe(0);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	test("a client that leaves during its handshake (FIN or reset) is logged and counted", async () => {
+		const { server, logger } = await tlsServer({});
+		try {
+			const polite = await rawClient(server.port, HALF_CLIENT_HELLO);
+			const rude = await rawClient(server.port, HALF_CLIENT_HELLO);
+			await waitFor("both to be accepted", () => server.connections === 2);
+			polite.socket.end();
+			rude.socket.terminate();
+			await waitFor("both to be gone", () => server.connections === 0);
+			expect(server.stats().handshakeFailures).toBe(2);
+			const left = warnings(logger).filter((line) =>
+				line.endsWith(": the client left before its TLS handshake finished"),
+			);
+			expect(left).toHaveLength(2);
 		} finally {
 			await server.stop();
 		}

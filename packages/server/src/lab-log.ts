@@ -60,7 +60,13 @@ function arrival(connection: ConnectionInfo, remote: string, unix: string | unde
 	return `Connected to ${remote}`;
 }
 
-/** `HOST:PORT`, or `client #ID` when the socket has no address (a Unix socket's client). */
-function remoteOf({ remoteAddress, remotePort, id }: ConnectionInfo): string {
-	return remoteAddress ? hostPort(remoteAddress, remotePort) : `client #${id}`;
+/**
+ * `HOST:PORT`, or `client #ID` when the socket has no address: a Unix socket's client, or a
+ * TCP client that reset the connection before it was served (Bun no longer knows its address).
+ */
+function remoteOf({ remoteAddress, remotePort, id, transport }: ConnectionInfo): string {
+	if (remoteAddress) return hostPort(remoteAddress, remotePort);
+	return transport === "unix"
+		? `client #${id}`
+		: `client #${id} (address unknown: it reset at once)`;
 }

@@ -50,10 +50,19 @@ export function toMaxConnections(value: unknown): number {
 
 /** Seconds, fractions allowed (`0.5`), `0` for never. */
 export function toSeconds(value: unknown): number {
+	return seconds(value, "0 = never");
+}
+
+/** `--drain-timeout`: seconds, where 0 means no drain (end every connection at once). */
+export function toDrainSeconds(value: unknown): number {
+	return seconds(value, "0 = end connections at once");
+}
+
+function seconds(value: unknown, zero: string): number {
 	const seconds =
 		typeof value === "string" && /^\d{1,15}(\.\d{1,9})?$/.test(value) ? Number(value) : value;
 	if (typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0) return seconds;
-	throw new InvalidValue("a number of seconds, 0 or more (0 = never; fractions like 0.5 allowed)");
+	throw new InvalidValue(`a number of seconds, 0 or more (${zero}; fractions like 0.5 allowed)`);
 }
 
 /** Most worker processes accepted, so a typo (`--workers 1000`) cannot fork-bomb the host. */
@@ -84,8 +93,12 @@ export function toLogLevel(value: unknown): LogLevel {
 	throw new InvalidValue(LOG_LEVELS.join(", "));
 }
 
+/** A host name or IP address; an IPv6 address may come in brackets (`[::1]`), as in URLs. */
 export function toHost(value: unknown): string {
-	if (typeof value === "string" && value.trim() !== "") return value.trim();
+	if (typeof value === "string" && value.trim() !== "") {
+		const host = value.trim();
+		return /^\[[^\]]*:[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
+	}
 	throw new InvalidValue("a hostname or IP address");
 }
 
@@ -115,7 +128,7 @@ export const SETTING_CHECKS = {
 	maxConnections: toMaxConnections,
 	idleTimeout: toSeconds,
 	handshakeTimeout: toSeconds,
-	drainTimeout: toSeconds,
+	drainTimeout: toDrainSeconds,
 	highWaterMark: toPositiveInteger,
 	workers: toWorkers,
 	logLevel: toLogLevel,

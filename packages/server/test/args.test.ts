@@ -45,6 +45,17 @@ describe("parseFlags", () => {
 		expect(usageError(["-p", "70000"])).toContain('invalid --port "70000"');
 	});
 
+	test("--host takes an IPv6 address in brackets too, as echo-client does", () => {
+		expect(parseFlags(["--host", "[::1]"]).host).toBe("::1");
+		expect(parseFlags(["--host=[::]"]).host).toBe("::");
+		expect(parseFlags(["--host", "::1"]).host).toBe("::1");
+	});
+
+	test("--drain-timeout's error says what 0 means there (end at once), not the idle timeout's never", () => {
+		expect(usageError(["--drain-timeout", "-1"])).toContain("0 = end connections at once");
+		expect(usageError(["--idle-timeout", "-1"])).toContain("0 = never");
+	});
+
 	test("a repeated single-valued flag: the last wins", () => {
 		expect(parseFlags(["--port", "1", "--port", "2"]).port).toBe(2);
 	});
