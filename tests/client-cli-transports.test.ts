@@ -258,8 +258,8 @@ describe("flag checks: exit 2, one line", () => {
 		[["--unix", "/tmp/x.sock", "--port", "1"], "--unix cannot be combined with --port"],
 		[["--unix", "/tmp/x.sock", "--udp"], "--unix cannot be combined with --udp"],
 		[["--tls=yes"], "--tls takes no value"],
-		[["--no-tls"], "unknown option --no-tls"],
-		[["--ca"], "--ca needs a value"],
+		[["--no-tls"], 'unknown flag "--no-tls"'],
+		[["--ca"], "missing value for --ca"],
 		[["--unix="], "--unix must not be empty"],
 		[["--insecure", "--ca", "ca.pem"], "--insecure and --ca contradict"],
 	])("%p", async (args, problem) => {

@@ -89,7 +89,7 @@ describe("failures: one line on stderr, documented exit code", () => {
 	test("unknown flag → exit 2, naming it", async () => {
 		const result = await run(["--prot", "9000", "--message", "x", "-q"]);
 		expect(result.code).toBe(2);
-		expect(result.stderr).toContain("unknown options --prot, -q");
+		expect(result.stderr).toContain('unknown flags "--prot", "-q"');
 		expectOneErrorLine(result.stderr, "E_USAGE");
 	});
 

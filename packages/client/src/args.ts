@@ -6,9 +6,11 @@
  * (`--unix` with `--host`, `--udp` with TLS) are refused.
  * @module
  */
+
 import type { Framing } from "@echokit/core";
 import { longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
+import leven from "leven";
 import { bareHost } from "./address.ts";
 import { CliError } from "./errors.ts";
 
@@ -140,7 +142,7 @@ export function scanArgs(rawArgs: readonly string[]): ScannedArgs {
 			const inline = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : undefined;
 			const value = inline ?? rawArgs[++i];
 			found.given.push(name);
-			if (value === undefined) problems.push(`--${name} needs a value`);
+			if (value === undefined) problems.push(`missing value for --${name}`);
 			else if (name === "message") found.messages.push(value);
 			// One token, so citty takes the value as it is, even one that looks like a flag.
 			else found.args.push(`--${name}=${value}`);
@@ -156,9 +158,7 @@ export function scanArgs(rawArgs: readonly string[]): ScannedArgs {
 	}
 	if (found.help) return found;
 	// After an unknown flag we cannot tell its value from a stray argument: name the flags only.
-	if (unknown.length > 0) {
-		throw usage(`unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`);
-	}
+	if (unknown.length > 0) throw usage(unknownFlags(unknown, Object.keys(clientArgs)));
 	if (problems.length > 0) throw usage(problems.join("; "));
 	return found;
 }
@@ -283,6 +283,19 @@ function flagName(arg: string): string {
 
 function quote(text: string): string {
 	return JSON.stringify(text);
+}
+
+/**
+ * `unknown flag "--prot" (did you mean --port?)`, worded as echo-server words it; several are
+ * listed, without guesses.
+ */
+export function unknownFlags(flags: readonly string[], known: readonly string[]): string {
+	if (flags.length > 1) return `unknown flags ${flags.map(quote).join(", ")}`;
+	const flag = flags[0] ?? "";
+	const guess = [...known, "help", "version"]
+		.map((name) => `--${name}`)
+		.find((candidate) => leven(candidate, flag) <= 2);
+	return `unknown flag ${quote(flag)}${guess ? ` (did you mean ${guess}?)` : ""}`;
 }
 
 function usage(problem: string): CliError {

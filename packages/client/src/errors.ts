@@ -40,7 +40,7 @@ export const exitCodes: Readonly<Record<CliErrorCode, number>> = {
  * A failure the CLI reports as one line on stderr (`echo-client: <message> (<code>)`) and an
  * exit code, never a stack trace.
  * @example
- * throw new CliError("E_USAGE", "unknown option --prot");
+ * throw new CliError("E_USAGE", "missing value for --port");
  */
 export class CliError extends Error {
 	override readonly name = "CliError";

@@ -39,17 +39,17 @@ describe("scanArgs", () => {
 
 	test("names every unknown flag, and only those", () => {
 		expect(usageError(() => scanArgs(["--prot", "9000"]))).toBe(
-			"unknown option --prot (see echo-client --help)",
+			'unknown flag "--prot" (did you mean --port?) (see echo-client --help)',
 		);
 		expect(usageError(() => scanArgs(["-x", "1", "--no-port", "--x=1"]))).toContain(
-			"unknown options -x, --no-port, --x",
+			'unknown flags "-x", "--no-port", "--x"',
 		);
 	});
 
 	test("refuses stray arguments and flags without a value", () => {
 		expect(usageError(() => scanArgs(["hello"]))).toContain('unexpected argument "hello"');
 		expect(usageError(() => scanArgs(["--", "x"]))).toContain('unexpected argument "x"');
-		expect(usageError(() => scanArgs(["--port"]))).toContain("--port needs a value");
+		expect(usageError(() => scanArgs(["--port"]))).toContain("missing value for --port");
 	});
 
 	test("--help wins over errors; -h and -v are known", () => {
@@ -74,8 +74,8 @@ describe("scanArgs", () => {
 		});
 		expect(scanArgs(["-U", "/tmp/e.sock"]).args).toEqual(["--unix=/tmp/e.sock"]);
 		expect(scanArgs(["--host", "-p"]).args).toEqual(["--host=-p"]);
-		expect(usageError(() => scanArgs(["-x"]))).toContain("unknown option -x");
-		expect(usageError(() => scanArgs(["-P", "1"]))).toContain("unknown option -P");
+		expect(usageError(() => scanArgs(["-x"]))).toContain('unknown flag "-x"');
+		expect(usageError(() => scanArgs(["-P", "1"]))).toContain('unknown flag "-P"');
 	});
 });
 
@@ -162,7 +162,7 @@ describe("transports: --tls, --ca, --insecure, --servername, --unix, --udp", () 
 	test("boolean flags take no value, and citty's --no-x spelling is not accepted", () => {
 		expect(usageError(() => resolveLine(["--tls=false"]))).toContain("--tls takes no value");
 		expect(usageError(() => resolveLine(["--udp=1"]))).toContain("--udp takes no value");
-		expect(usageError(() => resolveLine(["--no-tls"]))).toContain("unknown option --no-tls");
+		expect(usageError(() => resolveLine(["--no-tls"]))).toContain('unknown flag "--no-tls"');
 		// A boolean flag does not swallow the next argument.
 		expect(usageError(() => resolveLine(["--tls", "x"]))).toContain('unexpected argument "x"');
 	});

@@ -225,10 +225,10 @@ describe("parseBenchArgs", () => {
 	});
 
 	test.each([
-		[["--prot", "9000"], "unknown option --prot"],
-		[["-c", "5"], "unknown option -c"],
+		[["--prot", "9000"], 'unknown flag "--prot" (did you mean --port?)'],
+		[["-c", "5"], 'unknown flag "-c"'],
 		[["9000"], "unexpected argument"],
-		[["--port"], "--port needs a value"],
+		[["--port"], "missing value for --port"],
 		[["--port", "0"], "invalid --port"],
 		[["--port", "70000"], "invalid --port"],
 		[["--size", "64k"], "invalid --size"],

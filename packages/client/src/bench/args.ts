@@ -6,6 +6,7 @@
  */
 import { longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
+import { unknownFlags } from "../args.ts";
 import { resolveBenchOptions, usage } from "./options.ts";
 import type { BenchOptions } from "./types.ts";
 
@@ -92,6 +93,7 @@ export interface BenchArgs extends BenchOptions {
 }
 
 type Flag = keyof typeof benchArgs;
+const FLAGS = Object.keys(benchArgs);
 
 /**
  * Parses `echo-client bench` arguments (after `bench`), `--flag value` or `--flag=value`, and
@@ -110,11 +112,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
 	let json = false;
 	for (let i = 0; i < argv.length; i++) {
 		const arg = longForm(argv[i] as string);
-		if (/^-[^-]/.test(arg)) throw usage(`unknown option ${arg.split("=")[0]}`);
+		if (/^-[^-]/.test(arg)) throw usage(unknownFlags([arg.split("=")[0] as string], FLAGS));
 		if (!arg.startsWith("--")) throw usage(`unexpected argument ${JSON.stringify(arg)}`);
 		const equals = arg.indexOf("=");
 		const name = arg.slice(2, equals === -1 ? undefined : equals);
-		if (!Object.hasOwn(benchArgs, name)) throw usage(`unknown option --${name}`);
+		if (!Object.hasOwn(benchArgs, name)) throw usage(unknownFlags([`--${name}`], FLAGS));
 		const flag = name as Flag;
 		if (flag === "json") {
 			if (equals !== -1) throw usage("--json takes no value");
@@ -122,7 +124,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
 			continue;
 		}
 		const value = equals === -1 ? argv[++i] : arg.slice(equals + 1);
-		if (value === undefined) throw usage(`--${flag} needs a value`);
+		if (value === undefined) throw usage(`missing value for --${flag}`);
 		if (values.has(flag)) throw usage(`--${flag} given twice`);
 		values.set(flag, value);
 	}
