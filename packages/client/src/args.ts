@@ -8,15 +8,19 @@
  */
 
 import type { Framing } from "@echokit/core";
-import { longFlag } from "@echokit/core/cli";
+import { bareHost, longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
 import leven from "leven";
-import { bareHost } from "./address.ts";
 import { CliError } from "./errors.ts";
 
 /** The flags of `echo-client`, as citty takes them (also rendered by `--help`). */
 export const clientArgs = {
-	host: { type: "string", default: "127.0.0.1", description: "Server address" },
+	host: {
+		type: "string",
+		default: "127.0.0.1",
+		valueHint: "address",
+		description: "Server address",
+	},
 	port: {
 		type: "string",
 		alias: "p",

@@ -6,10 +6,9 @@
 
 import { isatty } from "node:tty";
 import { connect, type EchoClient } from "@echokit/core";
-import { formatHelp, shouldColor } from "@echokit/core/cli";
+import { formatHelp, hostPort, shouldColor } from "@echokit/core/cli";
 import { defineCommand, runCommand } from "citty";
 import packageJson from "../package.json" with { type: "json" };
-import { hostPort } from "./address.ts";
 import { type ClientArgs, clientArgs, resolveArgs, type ScannedArgs, scanArgs } from "./args.ts";
 import { BENCH_DESCRIPTION, benchMain } from "./bench/index.ts";
 import { CliError, formatError, toCliError } from "./errors.ts";

@@ -1,6 +1,7 @@
 /**
  * What the echokit commands (`echo-server`, `echo-client`, `create-echokit-plugin`) share about
- * talking to people and pipes: when to colour, the `--help` page, and short flags. One module,
+ * talking to people and pipes: when to colour, the `--help` page, short flags, and addresses as
+ * people write them (`[::1]:8888`). One module,
  * so that every command decides colour the same way and lays out help the same way. Not part of
  * the plugin API: import it as `@echokit/core/cli`.
  *
@@ -9,6 +10,8 @@
  * pads its columns by the length of the escape codes, so stripping them leaves ragged columns.
  * @module
  */
+
+export { bareHost, hostPort } from "./address.ts";
 
 /** The environment variables {@link shouldColor} reads. */
 export type ColorEnv = Readonly<Record<string, string | undefined>>;

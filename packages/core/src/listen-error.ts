@@ -10,8 +10,10 @@
  * - ENAMETOOLONG, ENOENT, ENOTDIR, ENOTSOCK (a file that is no socket) → `E_UNIX_PATH`
  * - anything else → `E_LISTEN`, with the system's code
  */
+
 import { isIP } from "node:net";
 import { dirname } from "node:path";
+import { hostPort } from "./address.ts";
 import { EchoError, type EchoErrorCode } from "./errors.ts";
 
 /** What was being bound: a host and port (TCP, TLS, UDP), or a Unix socket path. */
@@ -133,9 +135,4 @@ function systemCode(error: unknown): string | undefined {
 /** An IPv4 or IPv6 literal, not a name to resolve. */
 function isIpLiteral(host: string): boolean {
 	return isIP(host) !== 0;
-}
-
-/** `HOST:PORT`, with an IPv6 address in brackets. */
-function hostPort(host: string, port: number): string {
-	return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

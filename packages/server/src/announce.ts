@@ -2,8 +2,9 @@
  * The start-up lines: `Listening on …` (with the real port, the transport and the workers) and
  * the one-line hint on how to talk to the server.
  */
+
+import { hostPort } from "@echokit/core/cli";
 import type { ConsolaInstance } from "consola/core";
-import { hostPort } from "./format.ts";
 import { HINT_TAG } from "./logger.ts";
 import { atLeast } from "./values.ts";
 

@@ -40,15 +40,6 @@ export function formatBytes(bytes: Uint8Array, maxChars: number = PREVIEW_CHARS)
 	return i < bytes.length ? `${out}… (${bytes.length} bytes)` : out;
 }
 
-/**
- * `HOST:PORT`, with an IPv6 address in brackets.
- * @example
- * hostPort("::1", 8888); // "[::1]:8888"
- */
-export function hostPort(host: string, port: number): string {
-	return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 const BACKSLASH = 0x5c;
 const NAMED: Record<number, string> = { 9: "\\t", 10: "\\n", 13: "\\r" };
 /** Zero-width joiner: a format character, but it holds emoji sequences together. */

@@ -1,6 +1,7 @@
 import { type ConnectionInfo, definePlugin, type Plugin } from "@echokit/core";
+import { hostPort } from "@echokit/core/cli";
 import type { ConsolaInstance } from "consola/core";
-import { formatBytes, hostPort } from "./format.ts";
+import { formatBytes } from "./format.ts";
 
 /**
  * The lab's transcript as a plugin, put first in the chain: a line when a client arrives, then

@@ -3,10 +3,10 @@
  * it, and stop it cleanly on SIGINT/SIGTERM.
  */
 import { type AnyPlugin, type EchoServer, type ServerOptions, startServer } from "@echokit/core";
+import { hostPort } from "@echokit/core/cli";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
 import { toCliError } from "./errors.ts";
-import { hostPort } from "./format.ts";
 import { labLog } from "./lab-log.ts";
 import { coreLogger } from "./logger.ts";
 import type { Settings } from "./settings.ts";

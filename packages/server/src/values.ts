@@ -2,7 +2,9 @@
  * Checks for option values, shared by flags (strings) and the config file (typed values). Each
  * returns the value or throws {@link InvalidValue}; the caller says where the value came from.
  */
+
 import type { Framing } from "@echokit/core";
+import { bareHost } from "@echokit/core/cli";
 import type { EchoConfig, LogLevel } from "./types.ts";
 
 /** A value that does not fit; `expected` completes "expected …". */
@@ -96,8 +98,7 @@ export function toLogLevel(value: unknown): LogLevel {
 /** A host name or IP address; an IPv6 address may come in brackets (`[::1]`), as in URLs. */
 export function toHost(value: unknown): string {
 	if (typeof value === "string" && value.trim() !== "") {
-		const host = value.trim();
-		return /^\[[^\]]*:[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
+		return bareHost(value.trim());
 	}
 	throw new InvalidValue("a hostname or IP address");
 }

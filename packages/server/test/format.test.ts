@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatBytes, hostPort, PREVIEW_CHARS } from "../src/format.ts";
+import { formatBytes, PREVIEW_CHARS } from "../src/format.ts";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -40,9 +40,4 @@ describe("formatBytes", () => {
 	test("empty message", () => {
 		expect(formatBytes(new Uint8Array(0))).toBe("");
 	});
-});
-
-test("hostPort brackets IPv6 addresses", () => {
-	expect(hostPort("127.0.0.1", 8888)).toBe("127.0.0.1:8888");
-	expect(hostPort("::1", 8888)).toBe("[::1]:8888");
 });

@@ -6,25 +6,14 @@
  */
 import { longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
-import { unknownFlags } from "../args.ts";
+import { clientArgs, unknownFlags } from "../args.ts";
 import { resolveBenchOptions, usage } from "./options.ts";
 import type { BenchOptions } from "./types.ts";
 
 /** The flags of `echo-client bench`, as citty takes them (all strings: citty has no numbers). */
 export const benchArgs = {
-	host: {
-		type: "string",
-		default: "127.0.0.1",
-		valueHint: "address",
-		description: "Server address",
-	},
-	port: {
-		type: "string",
-		alias: "p",
-		default: "8888",
-		valueHint: "1-65535",
-		description: "Server port",
-	},
+	host: clientArgs.host,
+	port: clientArgs.port,
 	connections: {
 		type: "string",
 		default: "1",

@@ -2,7 +2,7 @@
  * Defaults and checks for {@link BenchOptions}, shared by the command line and the library.
  * @module
  */
-import { bareHost } from "../address.ts";
+import { bareHost } from "@echokit/core/cli";
 import { CliError } from "../errors.ts";
 import type { BenchClose, BenchExpect, BenchMode, BenchOptions, BenchPayload } from "./types.ts";
 

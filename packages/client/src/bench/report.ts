@@ -2,7 +2,7 @@
  * The bench report: built from a run's counters, and printed as a small human table.
  * @module
  */
-import { hostPort } from "../address.ts";
+import { hostPort } from "@echokit/core/cli";
 import type { ResolvedBenchOptions } from "./options.ts";
 import type { BenchStats } from "./stats.ts";
 import type { BenchReport } from "./types.ts";

@@ -2,8 +2,9 @@
  * {@link runBench}: connect, warm up, measure, stop, report.
  * @module
  */
+
+import { hostPort } from "@echokit/core/cli";
 import type { Socket } from "bun";
-import { hostPort } from "../address.ts";
 import { CliError } from "../errors.ts";
 import { ChurnLoad } from "./churn.ts";
 import { type ResolvedBenchOptions, resolveBenchOptions } from "./options.ts";
