@@ -4,29 +4,50 @@
  * close or the drain deadline; what is owed nothing is half-closed at once.
  */
 import { describe, expect, test } from "bun:test";
-import { connect, definePlugin, exchangeDatagram, startServer } from "../src/index.ts";
+import {
+	connect,
+	definePlugin,
+	type EchoClient,
+	type EchoServer,
+	exchangeDatagram,
+	startServer,
+} from "../src/index.ts";
 import { decoder, randomBytes, readAllSlowly } from "./helpers.ts";
 
 const MiB = 1024 * 1024;
 const ROUNDS = 40;
+
+/**
+ * Writes 1 MiB and calls `stop()` in the same tick; after `readAfterMs`, reads to the end: every
+ * byte must come back, in order, then a clean EOF.
+ */
+async function expectEveryByteBack(
+	round: number,
+	server: EchoServer,
+	client: EchoClient,
+	readAfterMs = 0,
+): Promise<void> {
+	const data = randomBytes(MiB);
+	client.write(data);
+	const stopping = server.stop({ drainTimeoutMs: 10_000 });
+	if (readAfterMs > 0) await Bun.sleep(readAfterMs);
+	const { bytes, error } = await readAllSlowly(client);
+	await client.end();
+	await stopping;
+	expect({ round, error, bytes: bytes.byteLength }).toEqual({
+		round,
+		error: null,
+		bytes: data.byteLength,
+	});
+	expect(Buffer.from(bytes).equals(data)).toBe(true);
+}
 
 describe("bytes sent before the stop are answered", () => {
 	test(`1 MiB written and stop() called in the same tick: all of it comes back, then EOF (${ROUNDS} rounds)`, async () => {
 		for (let round = 0; round < ROUNDS; round++) {
 			const server = await startServer({ port: 0 });
 			const client = await connect({ port: server.port });
-			const data = randomBytes(MiB);
-			client.write(data);
-			const stopping = server.stop({ drainTimeoutMs: 10_000 });
-			const { bytes, error } = await readAllSlowly(client);
-			await client.end();
-			await stopping;
-			expect({ round, error, bytes: bytes.byteLength }).toEqual({
-				round,
-				error: null,
-				bytes: data.byteLength,
-			});
-			expect(Buffer.from(bytes).equals(data)).toBe(true);
+			await expectEveryByteBack(round, server, client);
 		}
 	}, 60_000);
 
@@ -35,19 +56,8 @@ describe("bytes sent before the stop are answered", () => {
 			// A high-water mark below what is sent: the server pauses reading before the stop.
 			const server = await startServer({ port: 0, highWaterMark: 64 * 1024 });
 			const client = await connect({ port: server.port, highWaterMark: 16 * 1024 });
-			const data = randomBytes(MiB);
-			client.write(data);
-			const stopping = server.stop({ drainTimeoutMs: 10_000 });
-			await Bun.sleep(100); // several drain checks pass while nobody reads
-			const { bytes, error } = await readAllSlowly(client);
-			await client.end();
-			await stopping;
-			expect({ round, error, bytes: bytes.byteLength }).toEqual({
-				round,
-				error: null,
-				bytes: data.byteLength,
-			});
-			expect(Buffer.from(bytes).equals(data)).toBe(true);
+			// Several drain checks pass while nobody reads.
+			await expectEveryByteBack(round, server, client, 100);
 		}
 	}, 60_000);
 
