@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { connect, definePlugin, type EchoServer, startServer } from "../src/index.ts";
 import { testPlugin } from "../src/testing.ts";
-import { framesOf } from "./helpers.ts";
+import { cut, framesOf } from "./helpers.ts";
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -249,17 +249,6 @@ async function roundTrip(port: number, pieces: Uint8Array[]): Promise<Uint8Array
 	}
 	await client.end();
 	return client.readAll();
-}
-
-/** Cuts `bytes` at the given offsets into non-empty pieces. */
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-	const points = [0, ...[...cuts].sort((a, b) => a - b), bytes.byteLength];
-	const pieces: Uint8Array[] = [];
-	for (let i = 1; i < points.length; i++) {
-		const piece = bytes.subarray(points[i - 1], points[i]);
-		if (piece.byteLength > 0) pieces.push(piece);
-	}
-	return pieces;
 }
 
 /** The messages `lines` framing must produce. */

@@ -125,3 +125,14 @@ const CR = 0x0d;
 
 export const encoder = new TextEncoder();
 export const decoder = new TextDecoder();
+
+/** Cuts `bytes` at the given offsets into non-empty pieces. */
+export function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+	const points = [0, ...[...cuts].sort((a, b) => a - b), bytes.byteLength];
+	const pieces: Uint8Array[] = [];
+	for (let i = 1; i < points.length; i++) {
+		const piece = bytes.subarray(points[i - 1], points[i]);
+		if (piece.byteLength > 0) pieces.push(piece);
+	}
+	return pieces;
+}

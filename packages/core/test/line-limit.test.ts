@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { connect, definePlugin, startServer } from "../src/index.ts";
 import { testPlugin } from "../src/testing.ts";
-import { decoder, framesOf, recordingLogger } from "./helpers.ts";
+import { cut, decoder, framesOf, recordingLogger } from "./helpers.ts";
 
 const MAX = 8;
 const identity = definePlugin({ name: "identity", transform: () => null });
@@ -188,17 +188,6 @@ function limitModel(bytes: Uint8Array, max: number): { answered: number; tooLong
 		answered += message.byteLength + terminator.length;
 	}
 	return { answered, tooLong: false };
-}
-
-/** Cuts `bytes` at the given offsets into non-empty pieces. */
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-	const points = [0, ...[...cuts].sort((a, b) => a - b), bytes.byteLength];
-	const pieces: Uint8Array[] = [];
-	for (let i = 1; i < points.length; i++) {
-		const piece = bytes.subarray(points[i - 1], points[i]);
-		if (piece.byteLength > 0) pieces.push(piece);
-	}
-	return pieces;
 }
 
 function hex(bytes: Uint8Array): string {
