@@ -10,7 +10,9 @@
  * leave in arrival order.
  *
  * A connection's life is one forward-only {@link Phase}, changed only by `moveTo`, which checks
- * the move. `busy`, `paused` and `peerEnded` are independent flags beside it.
+ * the move. With `proxyProtocol` it starts in `proxy`: its first bytes are read as a PROXY header
+ * (`readHeader`), and only a whole one moves it to `reading`, opening the plugins with the
+ * header's address. `busy`, `paused` and `peerEnded` are independent flags beside it.
  */
 import { logStack, PluginError } from "./errors.ts";
 import { endsWithCR, LineBuffer } from "./line-buffer.ts";
@@ -18,12 +20,12 @@ import { OutboundQueue } from "./outbound-queue.ts";
 import { checkMove, Phase, type PhaseName, phaseName } from "./phase.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
+import { type ProxyEndpoint, parseProxyHeader } from "./proxy-header.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
 import type { ConnectionInfo, Framing, LogFields, Transport } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
-	readonly remotePort: number;
 	readonly out = new OutboundQueue();
 	/** The idle clock's tick when bytes last moved; see `Server`'s idle sweep. */
 	lastActive: number;
@@ -42,6 +44,12 @@ export class Connection implements ConnectionInfo {
 	private paused = false;
 	/** The client sent FIN: all it will ever send has been read. */
 	private peerEnded = false;
+	/** Bun gives no port for a Unix socket client, nor for any socket after close: kept from accept. */
+	private readonly socketPort: number;
+	/** The client behind the proxy, from the PROXY header; `null` without one (or LOCAL, UNKNOWN). */
+	private proxied: ProxyEndpoint | null = null;
+	/** The PROXY header's bytes so far, while it is incomplete (phase `proxy`). */
+	private headerBytes: Uint8Array | null = null;
 
 	/**
 	 * @param handshaking true for a TLS connection accepted before its handshake: nothing runs
@@ -53,10 +61,13 @@ export class Connection implements ConnectionInfo {
 		handshaking = false,
 		readonly transport: Exclude<Transport, "udp"> = "tcp",
 	) {
-		this.phase = handshaking ? Phase.handshaking : Phase.reading;
+		this.phase = handshaking
+			? Phase.handshaking
+			: settings.proxyProtocol
+				? Phase.proxy
+				: Phase.reading;
 		this.id = settings.nextId();
-		// Bun gives no port for a Unix socket client, nor for any socket after close.
-		this.remotePort = socket.remotePort ?? 0;
+		this.socketPort = socket.remotePort ?? 0;
 		this.lastActive = settings.clock.tick;
 		this.lines = settings.framing === "lines" ? new LineBuffer(settings.maxLineBytes) : null;
 		this.pipeline = settings.plugins.length > 0 ? new Pipeline(settings, this) : null;
@@ -104,8 +115,12 @@ export class Connection implements ConnectionInfo {
 
 	/** Bun `data`: one socket read. */
 	onData(chunk: Uint8Array): void {
+		if (this.phase !== Phase.reading) {
+			if (this.phase === Phase.proxy) this.readHeader(chunk);
+			else this.lastActive = this.settings.clock.tick; // input is over: dropped
+			return;
+		}
 		this.lastActive = this.settings.clock.tick;
-		if (this.phase !== Phase.reading) return; // input is over: dropped
 		if (this.busy) {
 			this.hold(chunk, false);
 		} else if (this.settings.transforms.length === 0) {
@@ -114,6 +129,51 @@ export class Connection implements ConnectionInfo {
 			this.process(chunk);
 		}
 		this.applyBackpressure();
+	}
+
+	/**
+	 * Phase `proxy`: adds `chunk` to the header read so far. A whole header sets the client's
+	 * address, opens the plugins and starts reading, with the bytes after it as the first data;
+	 * anything else closes the connection, counted and with a warning naming the peer. The
+	 * header's bytes are never echoed. The idle clock is not stamped: the header timeout runs
+	 * from accept, so a client that trickles bytes cannot hold the connection.
+	 */
+	private readHeader(chunk: Uint8Array): void {
+		const bytes = this.headerBytes ? Buffer.concat([this.headerBytes, chunk]) : chunk;
+		const parsed = parseProxyHeader(bytes);
+		if (parsed.status === "more") {
+			// A copy: the chunk is Bun's to reuse after this handler (at most ~4 KiB, see MAX_V2_BODY).
+			this.headerBytes = bytes === chunk ? new Uint8Array(chunk) : bytes;
+			return;
+		}
+		this.headerBytes = null;
+		const stats = this.settings.stats;
+		if (parsed.status === "error") {
+			if (parsed.missing) stats.proxyHeaderMissing++;
+			else stats.proxyHeaderErrors++;
+			this.abort(parsed.reason);
+			return;
+		}
+		const { header } = parsed;
+		const peer = peerName(this);
+		this.proxied = header.source ?? null;
+		this.settings.logger.debug(
+			`connection #${this.id}: PROXY v${header.version} ${header.command} ${header.family} from ${peer}` +
+				(this.proxied ? `: client ${peerName(this)}` : ""),
+		);
+		this.lastActive = this.settings.clock.tick;
+		this.moveTo(Phase.reading);
+		this.open();
+		if (parsed.length < bytes.byteLength) this.onData(bytes.subarray(parsed.length));
+	}
+
+	/** The client left (FIN or reset) in phase `proxy`, before its header was whole. */
+	private leftBeforeHeader(how: string): void {
+		this.settings.stats.proxyHeaderMissing++;
+		const got = this.headerBytes?.byteLength ?? 0;
+		this.abort(
+			`no PROXY header (the client ${how} after ${got} byte${got === 1 ? "" : "s"} of it)`,
+		);
 	}
 
 	/**
@@ -149,6 +209,10 @@ export class Connection implements ConnectionInfo {
 	/** Bun `end`: the client sent FIN. Reply to everything received, then close. */
 	onEnd(): void {
 		this.peerEnded = true;
+		if (this.phase === Phase.proxy) {
+			this.leftBeforeHeader("closed");
+			return;
+		}
 		if (this.phase === Phase.lingering || this.phase === Phase.handshaking) {
 			this.socket.end(); // nothing unread is left and nothing is owed: close
 			return;
@@ -162,8 +226,7 @@ export class Connection implements ConnectionInfo {
 	 * is owed nothing: it is closed.
 	 */
 	stop(): void {
-		if (this.phase === Phase.handshaking)
-			this.abort("server stopping (TLS handshake not finished)");
+		if (this.phase < Phase.reading) this.abort(this.notStarted());
 		else this.endInput();
 	}
 
@@ -174,8 +237,8 @@ export class Connection implements ConnectionInfo {
 	 * @returns true if it was closed or half-closed.
 	 */
 	endIfQuiet(since: number): boolean {
-		if (this.phase === Phase.handshaking) {
-			this.abort("server stopping (TLS handshake not finished)");
+		if (this.phase < Phase.reading) {
+			this.abort(this.notStarted());
 			return true;
 		}
 		if (this.phase !== Phase.reading || this.lastActive > since || this.busy) return false;
@@ -189,6 +252,10 @@ export class Connection implements ConnectionInfo {
 		if (this.phase === Phase.closed) return;
 		// A client that resets during its handshake gets no `handshake` report from Bun.
 		if (this.phase === Phase.handshaking) this.handshakeFailed(LEFT_DURING_HANDSHAKE);
+		if (this.phase === Phase.proxy) {
+			this.leftBeforeHeader("left");
+			return;
+		}
 		this.moveTo(Phase.closed);
 	}
 
@@ -212,11 +279,17 @@ export class Connection implements ConnectionInfo {
 	}
 
 	/**
-	 * Read from the socket when asked (logs, plugins) rather than kept: a string per idle
-	 * connection. Bun still answers it after close; empty for a Unix socket client.
+	 * The client's address: the PROXY header's source when there is one, else read from the
+	 * socket when asked (logs, plugins) rather than kept: a string per idle connection. Bun
+	 * still answers it after close; empty for a Unix socket client.
 	 */
 	get remoteAddress(): string {
-		return this.socket.remoteAddress ?? "";
+		return this.proxied ? this.proxied.address : (this.socket.remoteAddress ?? "");
+	}
+
+	/** The client's port: the PROXY header's source port when there is one; 0 for a Unix socket. */
+	get remotePort(): number {
+		return this.proxied ? this.proxied.port : this.socketPort;
 	}
 
 	get framing(): Framing {
@@ -231,6 +304,11 @@ export class Connection implements ConnectionInfo {
 	/** True while a TLS connection waits for its handshake to finish. */
 	get isHandshaking(): boolean {
 		return this.phase === Phase.handshaking;
+	}
+
+	/** True while a connection waits for its PROXY header (`proxyProtocol`). */
+	get isAwaitingProxyHeader(): boolean {
+		return this.phase === Phase.proxy;
 	}
 
 	/** The connection's {@link Phase}, by name: for tests and diagnostics. */
@@ -414,6 +492,13 @@ export class Connection implements ConnectionInfo {
 		}
 	}
 
+	/** Why a connection closed by a stop before it started reading is owed nothing. */
+	private notStarted(): string {
+		return this.phase === Phase.proxy
+			? "server stopping (PROXY header not received)"
+			: "server stopping (TLS handshake not finished)";
+	}
+
 	private handshakeFailed(reason: string): void {
 		this.settings.stats.handshakeFailures++;
 		this.settings.logger.warn(`connection ${this.label}: ${reason}`);
@@ -473,7 +558,7 @@ export class Connection implements ConnectionInfo {
 		this.out.clear();
 		this.inbox = NONE;
 		this.inboxBytes = 0;
-		if (from !== Phase.handshaking) this.pipeline?.close();
+		if (from > Phase.proxy) this.pipeline?.close(); // `open` hooks ran
 	}
 }
 

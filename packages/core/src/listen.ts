@@ -90,11 +90,19 @@ function handlers(
 				socket.end();
 				return;
 			}
+			// Only these peers may speak for clients: anyone else could claim any address.
+			if (settings.proxyFrom && !settings.proxyFrom.has(socket.remoteAddress)) {
+				stats.proxyRefused++;
+				logger.warn(`refusing ${peerName(socket)}: not a trusted proxy (proxyFrom)`);
+				socket.data = null;
+				socket.end();
+				return;
+			}
 			const connection = new Connection(socket as Socket<Slot>, settings, tls, transport);
 			socket.data = connection;
 			stats.accepted++;
 			open.add(connection);
-			if (!tls) connection.open();
+			if (!tls && !settings.proxyProtocol) connection.open(); // else once the header is read
 		},
 		...(tls && {
 			handshake: (socket, success, error) => socket.data?.onHandshake(success, error),

@@ -7,9 +7,11 @@ import type { ConnectionPhase } from "./types.ts";
 /**
  * Where a connection is in its life. It only moves forward (later phases have higher numbers):
  *
- *   handshaking → reading → draining → flushing → lingering → closed
+ *   handshaking | proxy → reading → draining → flushing → lingering → closed
  *
  * - `handshaking`: TLS only, until the handshake succeeds; no plugin hook has run yet.
+ * - `proxy`: with `proxyProtocol` only (never with TLS), until the PROXY header is read; no
+ *   plugin hook has run yet, so plugins see the header's address from `open` on.
  * - `reading`: messages are read, transformed and answered.
  * - `draining`: input is over (the client's FIN, the server's stop deadline); a transform still
  *   in flight finishes, and input held meanwhile is processed.
@@ -19,15 +21,17 @@ import type { ConnectionPhase } from "./types.ts";
  *
  * Phases may be skipped (a plugin failure goes from `reading` straight to `flushing`; a reset to
  * `closed`), but `lingering` only follows `flushing` (a FIN goes out after the replies owed),
- * and `handshaking` leads only to `reading` or `closed` (nothing is owed before the handshake).
+ * and `handshaking` and `proxy` lead only to `reading` or `closed` (nothing is owed before the
+ * handshake or the header).
  */
 export const Phase = {
 	handshaking: 0,
-	reading: 1,
-	draining: 2,
-	flushing: 3,
-	lingering: 4,
-	closed: 5,
+	proxy: 1,
+	reading: 2,
+	draining: 3,
+	flushing: 4,
+	lingering: 5,
+	closed: 6,
 } as const satisfies Record<ConnectionPhase, number>;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 export type PhaseName = ConnectionPhase;
@@ -41,14 +45,14 @@ export function phaseName(phase: Phase): PhaseName {
 
 /**
  * The lifecycle's rule: forward only; into `lingering` only from `flushing`; out of
- * `handshaking` only to `reading` or `closed`.
+ * `handshaking` and `proxy` only to `reading` or `closed`.
  * @throws Error naming both phases on any other move: a bug in the caller, never a client's doing.
  */
 export function checkMove(from: Phase, next: Phase, label: string): void {
 	const allowed =
 		next > from &&
 		(next !== Phase.lingering || from === Phase.flushing) &&
-		(from !== Phase.handshaking || next === Phase.reading || next === Phase.closed);
+		(from > Phase.proxy || next === Phase.reading || next === Phase.closed);
 	if (allowed) return;
 	throw new Error(`connection ${label}: cannot move from ${phaseName(from)} to ${phaseName(next)}`);
 }

@@ -50,6 +50,7 @@ export class EchoServer implements ServerInfo {
 		let peakQueuedBytes = this.settings.stats.peakQueuedBytes;
 		const phases = {
 			handshaking: 0,
+			proxy: 0,
 			reading: 0,
 			draining: 0,
 			flushing: 0,

@@ -2,6 +2,7 @@
  * What every connection of one server shares: resolved options, the transform list and the
  * counters. Built once per server (or per test harness), never per message.
  */
+import { type AddressRanges, parseRanges } from "./cidr.ts";
 import { EchoError } from "./errors.ts";
 import { openFileLimit, resolveMaxConnections } from "./fd-limit.ts";
 import type { Greeter } from "./pipeline.ts";
@@ -59,6 +60,12 @@ export interface ConnectionSettings {
 	readonly idleTimeoutMs: number;
 	/** 0 without TLS or when disabled. */
 	readonly handshakeTimeoutMs: number;
+	/** Connections start in the `proxy` phase, waiting for a PROXY protocol header. */
+	readonly proxyProtocol: boolean;
+	/** 0 without `proxyProtocol` or when disabled. */
+	readonly proxyHeaderTimeoutMs: number;
+	/** Who may connect with `proxyProtocol`; `null` for anyone. */
+	readonly proxyFrom: AddressRanges | null;
 	nextId(): number;
 }
 
@@ -97,6 +104,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 			"a whole number of milliseconds, 0 for never",
 		);
 	}
+	const proxy = proxySettings(options);
 	if (options.udp && options.unix)
 		invalid("udp", true, "no udp with a Unix socket (UDP needs a port)");
 	const plugins = options.plugins ?? [];
@@ -128,14 +136,62 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 			handshakeTimeouts: 0,
 			handshakeFailures: 0,
 			datagrams: 0,
+			proxyHeaderMissing: 0,
+			proxyHeaderErrors: 0,
+			proxyHeaderTimeouts: 0,
+			proxyRefused: 0,
 		},
 		clock: { tick: 0 },
 		maxConnections: maxConnections.value,
 		maxConnectionsReason: maxConnections.reason,
 		idleTimeoutMs,
 		handshakeTimeoutMs: options.tls ? handshakeTimeoutMs : 0,
+		...proxy,
 		nextId: () => ++lastId,
 	};
+}
+
+/** The PROXY protocol options, checked; throws `E_INVALID_OPTION`. */
+function proxySettings(
+	options: ServerOptions,
+): Pick<ConnectionSettings, "proxyProtocol" | "proxyHeaderTimeoutMs" | "proxyFrom"> {
+	const proxyProtocol = options.proxyProtocol ?? false;
+	if (typeof proxyProtocol !== "boolean") invalid("proxyProtocol", proxyProtocol, "true or false");
+	const timeoutMs = options.proxyHeaderTimeoutMs ?? 3000;
+	if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
+		invalid("proxyHeaderTimeoutMs", timeoutMs, "a whole number of milliseconds, 0 for never");
+	}
+	// Bun's TLS server starts its handshake on the first byte: it cannot read a header first.
+	if (proxyProtocol && options.tls) {
+		invalid(
+			"proxyProtocol",
+			true,
+			"no tls with it: terminate TLS at the proxy, which then sends the header on plain TCP",
+		);
+	}
+	let proxyFrom: AddressRanges | null = null;
+	if (options.proxyFrom !== undefined) {
+		if (!proxyProtocol) invalid("proxyFrom", options.proxyFrom, "proxyProtocol: true with it");
+		if (options.unix)
+			invalid(
+				"proxyFrom",
+				options.proxyFrom,
+				"no proxyFrom with a Unix socket: its peers have no address",
+			);
+		if (!Array.isArray(options.proxyFrom) || options.proxyFrom.length === 0) {
+			invalid("proxyFrom", options.proxyFrom, "a non-empty list of CIDR ranges");
+		}
+		const parsed = parseRanges(options.proxyFrom);
+		if ("invalid" in parsed) {
+			invalid(
+				"proxyFrom",
+				parsed.invalid,
+				"a CIDR range such as 10.0.0.0/8 or ::1/128, or an IP address",
+			);
+		}
+		proxyFrom = parsed.ranges;
+	}
+	return { proxyProtocol, proxyHeaderTimeoutMs: proxyProtocol ? timeoutMs : 0, proxyFrom };
 }
 
 /**

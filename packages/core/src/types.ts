@@ -216,6 +216,29 @@ export interface ServerOptions {
 	udp?: boolean;
 	/** Let several processes bind the same port (Linux `SO_REUSEPORT`), for `--workers`. */
 	reusePort?: boolean;
+	/**
+	 * Every TCP or Unix socket connection must start with a PROXY protocol header, version 1
+	 * (text) or 2 (binary), as HAProxy's `send-proxy` / `send-proxy-v2` and most TCP load
+	 * balancers send it: the client address in it is the connection's `remoteAddress` and
+	 * `remotePort` (logs, plugins). Nothing is guessed: a connection that does not start with a
+	 * header, sends a malformed one, or does not finish it within `proxyHeaderTimeoutMs` is
+	 * closed with a warning and counted. v1 `UNKNOWN` and v2 `LOCAL` (health checks) are
+	 * accepted and keep the socket's own address. The header is never echoed; bytes after it are
+	 * data. Not with `tls` (`E_INVALID_OPTION`: terminate TLS at the proxy). UDP datagrams are
+	 * not affected. Default `false`.
+	 */
+	proxyProtocol?: boolean;
+	/**
+	 * With `proxyProtocol`: close a connection whose PROXY header is not complete this many
+	 * milliseconds after it was accepted; `0` never. Default 3000.
+	 */
+	proxyHeaderTimeoutMs?: number;
+	/**
+	 * With `proxyProtocol`: only peers in these ranges (CIDR, e.g. `["10.0.0.0/8", "::1/128"]`,
+	 * or single addresses) may connect; others are closed at once, with a warning, and counted
+	 * in `proxyRefused`. Not with `unix` (a Unix socket peer has no address). Default: any peer.
+	 */
+	proxyFrom?: readonly string[];
 }
 
 /**
@@ -243,12 +266,13 @@ export interface StopOptions {
 
 /**
  * Where a connection is in its life, in order; it only moves forward. `handshaking` (TLS, before
- * the handshake ends) → `reading` → `draining` (input over, transforms in flight finish) →
+ * the handshake ends) or `proxy` (with `proxyProtocol`, before the PROXY header is read) → `reading` → `draining` (input over, transforms in flight finish) →
  * `flushing` (replies made, the queue empties) → `lingering` (our FIN out, waiting for the
  * client's) → `closed`.
  */
 export type ConnectionPhase =
 	| "handshaking"
+	| "proxy"
 	| "reading"
 	| "draining"
 	| "flushing"
@@ -284,6 +308,14 @@ export interface ServerStats {
 	handshakeFailures: number;
 	/** UDP datagrams answered. */
 	datagrams: number;
+	/** With `proxyProtocol`: connections closed because they did not start with a PROXY header, or left before finishing it. */
+	proxyHeaderMissing: number;
+	/** With `proxyProtocol`: connections closed for a malformed PROXY header. */
+	proxyHeaderErrors: number;
+	/** With `proxyProtocol`: connections closed because their PROXY header was not complete within `proxyHeaderTimeoutMs`. */
+	proxyHeaderTimeouts: number;
+	/** With `proxyFrom`: connections refused because the peer is not in the ranges. */
+	proxyRefused: number;
 }
 
 /** Options of {@link connect}. */

@@ -1,7 +1,7 @@
 /**
  * A connection's lifecycle, driven by a scripted socket (no kernel): each Bun event in turn, the
  * phase it leads to, and what the connection did to the socket. The phases only move forward:
- * handshaking → reading → draining → flushing → lingering → closed.
+ * handshaking | proxy → reading → draining → flushing → lingering → closed.
  */
 import { describe, expect, test } from "bun:test";
 import { Connection } from "../src/connection.ts";
@@ -49,7 +49,7 @@ function connection(options: ServerOptions = {}, handshaking = false) {
 	const settings = connectionSettings({ ...options, logger });
 	const socket = new ScriptedSocket();
 	const conn = new Connection(socket, settings, handshaking);
-	if (!handshaking) conn.open();
+	if (!handshaking && !options.proxyProtocol) conn.open();
 	return { conn, socket, settings, logger };
 }
 
@@ -69,7 +69,7 @@ function deferred(): { plugin: AnyPlugin; release: () => Promise<void> } {
 }
 
 describe("the rule", () => {
-	test("forward only, into lingering only from flushing, out of handshaking only to reading or closed: every pair", () => {
+	test("forward only, into lingering only from flushing, out of handshaking and proxy only to reading or closed: every pair", () => {
 		const phases = Object.values(Phase);
 		const allowed: string[] = [];
 		for (const from of phases) {
@@ -87,6 +87,8 @@ describe("the rule", () => {
 		expect(allowed).toEqual([
 			"handshaking→reading",
 			"handshaking→closed",
+			"proxy→reading",
+			"proxy→closed",
 			"reading→draining",
 			"reading→flushing",
 			"reading→closed",
@@ -243,6 +245,51 @@ describe("TLS handshake", () => {
 	});
 });
 
+describe("PROXY header", () => {
+	test("proxy: no hook runs until the header is read; plugins see its address; the header is not echoed, what follows it is", () => {
+		const seen: string[] = [];
+		const spy = definePlugin({
+			name: "spy",
+			open: (info) => void seen.push(`${info.remoteAddress}:${info.remotePort}`),
+		});
+		const { conn, socket } = connection({ proxyProtocol: true, plugins: [spy] });
+		expect(conn.phaseName).toBe("proxy");
+		expect(conn.isAwaitingProxyHeader).toBe(true);
+		conn.onData(encoder.encode("PROXY TCP4 192.0.2.7 "));
+		expect(seen).toEqual([]);
+		expect(conn.remoteAddress).toBe("127.0.0.1");
+		conn.onData(encoder.encode("127.0.0.1 5555 8888\r\nhello"));
+		expect(conn.phaseName).toBe("reading");
+		expect(seen).toEqual(["192.0.2.7:5555"]);
+		expect(conn.remoteAddress).toBe("192.0.2.7");
+		expect(conn.remotePort).toBe(5555);
+		expect(socket.text).toBe("hello");
+	});
+
+	test("the client's FIN before a whole header: closed, counted, warned; no close hook runs", () => {
+		let closes = 0;
+		const counted = definePlugin({ name: "count", close: () => void closes++ });
+		const { conn, settings, logger, socket } = connection({
+			proxyProtocol: true,
+			plugins: [counted],
+		});
+		conn.onData(encoder.encode("PROXY "));
+		conn.onEnd();
+		conn.onClose();
+		expect(conn.phaseName).toBe("closed");
+		expect(settings.stats.proxyHeaderMissing).toBe(1);
+		expect(socket.calls).toEqual(["end"]);
+		expect(logger.lines).toEqual([
+			{
+				level: "warn",
+				message:
+					"closing connection #1 127.0.0.1:40000: no PROXY header (the client closed after 6 bytes of it)",
+			},
+		]);
+		expect(closes).toBe(0);
+	});
+});
+
 describe("endIfQuiet (graceful stop)", () => {
 	test("owed nothing and silent since the mark: half-closed at once", () => {
 		const { conn, socket, settings } = connection();
@@ -274,6 +321,14 @@ describe("endIfQuiet (graceful stop)", () => {
 		partial.conn.onData(encoder.encode("no newline yet"));
 		expect(partial.conn.endIfQuiet(partial.settings.clock.tick++)).toBe(false);
 		expect(partial.conn.phaseName).toBe("reading");
+	});
+
+	test("still waiting for its PROXY header: closed", () => {
+		const { conn, socket, logger } = connection({ proxyProtocol: true });
+		expect(conn.endIfQuiet(0)).toBe(true);
+		expect(conn.phaseName).toBe("closed");
+		expect(socket.calls).toEqual(["end"]);
+		expect(logger.lines.at(-1)?.message).toContain("server stopping (PROXY header not received)");
 	});
 
 	test("still in its TLS handshake: closed", () => {
