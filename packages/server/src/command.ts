@@ -3,15 +3,17 @@
  * stderr and an exit code (see `EXIT_CODES` in errors.ts).
  */
 import { formatHelp, shouldColor } from "@echokit/core/cli";
-import { defineCommand, runCommand } from "citty";
+import { type ArgsDef, defineCommand, runCommand } from "citty";
 import type { ConsolaInstance } from "consola/core";
 import pkg from "../package.json" with { type: "json" };
 import { ARGS, parseFlags } from "./args.ts";
 import { loadConfigFile } from "./config.ts";
+import { readEnv } from "./env.ts";
 import { CliError, errorStack, toCliError } from "./errors.ts";
 import { loadPlugins } from "./load-plugins.ts";
 import { createLogger } from "./logger.ts";
 import { serve } from "./serve.ts";
+import { SETTINGS } from "./setting-table.ts";
 import { resolveSettings } from "./settings.ts";
 import { warnIfSlow } from "./slow.ts";
 import { readTls } from "./tls.ts";
@@ -33,19 +35,24 @@ interface RunState {
  */
 export const command = defineCommand({
 	meta: META,
-	args: ARGS,
+	args: ARGS as ArgsDef,
 	async run({ rawArgs, data }) {
 		const state = data as RunState;
 		const cwd = process.cwd();
 		const flags = parseFlags(rawArgs);
-		state.json = flags.json ?? false;
-		state.logger = createLogger({ level: flags.logLevel ?? "info", json: state.json });
-		const config = await warnIfSlow(loadConfigFile(flags.config, cwd), (seconds) =>
+		const env = readEnv();
+		state.json = flags.json ?? env.json ?? false;
+		state.logger = createLogger({
+			level: flags.logLevel ?? env.logLevel ?? "info",
+			json: state.json,
+		});
+		const configPath = flags.config ?? env.config;
+		const config = await warnIfSlow(loadConfigFile(configPath, cwd), (seconds) =>
 			state.logger.warn(
 				`still loading the config file after ${seconds} s: does a top-level await in it never settle?`,
 			),
 		);
-		const settings = resolveSettings(flags, config, cwd);
+		const settings = resolveSettings(flags, config, cwd, env);
 		const worker = workerIndex();
 		state.json = settings.json;
 		state.logger = createLogger({
@@ -111,10 +118,11 @@ function help(): string {
 
 /**
  * Whether the line asks for `--json` (the last of `--json`, `--json=true|false`, `--no-json`
- * wins), read without checking anything else, so that even a usage error is a JSON line.
+ * wins; else `ECHO_SERVER_JSON=true`), read without checking anything else, so that even a
+ * usage error is a JSON line.
  */
 function jsonAsked(rawArgs: readonly string[]): boolean {
-	let json = false;
+	let json = process.env[SETTINGS.json.env] === "true";
 	for (const arg of rawArgs) {
 		if (arg === "--") break;
 		if (arg === "--json" || arg === "--json=true") json = true;
