@@ -71,33 +71,48 @@ export const command = defineCommand({
 			if (file && error instanceof CliError) error.message = `${error.message} (in ${file})`;
 			throw error;
 		});
-		await serve(settings, { plugins, logger: state.logger, ...(tls ? { tls } : {}), worker });
+		const { done } = await serve(settings, {
+			plugins,
+			logger: state.logger,
+			...(tls ? { tls } : {}),
+			worker,
+		});
+		return await done;
 	},
 });
 
 /**
- * Runs `echo-server` with these arguments. On failure prints one line on stderr (the stack too
- * with `--log-level debug`) and exits with the error's code.
+ * Runs `echo-server` with these arguments until it is done, and resolves with the exit code:
+ * 0 after `--help`, `--version` or a graceful stop; 130/143 on a second signal; on failure
+ * the error's code (see `EXIT_CODES`), after one line on stderr (the stack too with
+ * `--log-level debug`). Never exits itself: bin.ts does, the one exit point.
  * @example
- * await main(process.argv.slice(2));
+ * process.exit(await main(process.argv.slice(2)));
  */
-export async function main(rawArgs: string[]): Promise<void> {
+export async function main(rawArgs: string[]): Promise<number> {
 	// Until the flags are parsed (a usage error is reported before), the line's `--json` decides.
 	const json = jsonAsked(rawArgs);
 	const state: RunState = { logger: createLogger({ level: "info", json }), json };
 	routeProcessWarnings(() => state.logger);
 	try {
 		const wants = helpOrVersion(rawArgs);
-		if (wants.help) return void process.stdout.write(help());
-		if (wants.version) return console.log(pkg.version);
-		await runCommand(command, { rawArgs, data: state });
+		if (wants.help) {
+			process.stdout.write(help());
+			return 0;
+		}
+		if (wants.version) {
+			console.log(pkg.version);
+			return 0;
+		}
+		const { result } = await runCommand(command, { rawArgs, data: state });
+		return result as number;
 	} catch (thrown) {
 		const error = toCliError(thrown);
 		const { logger, json } = state;
 		const { message, code, exitCode } = error;
 		logger.error(json ? { message, code, exitCode } : `${message} (${code})`);
 		if (logger.level >= 4) logger.debug(errorStack(thrown));
-		process.exit(error.exitCode);
+		return error.exitCode;
 	}
 }
 

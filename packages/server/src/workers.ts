@@ -9,7 +9,8 @@
  *   tells the primary over IPC when it listens; the primary then prints `Listening on …` once.
  * - Output: workers inherit stdout and stderr; their lines reach the terminal as they are.
  * - Stop: SIGINT/SIGTERM to the primary reach every worker as SIGTERM; each stops gracefully.
- *   The primary exits 0 when all exit 0, else 1. A second signal kills them at once.
+ *   The primary is done (exit code 0) when all exit 0, else 1. A second signal kills them at
+ *   once (130/143). The pool never exits the process: it resolves `done` with the code.
  * - Crash: a worker that dies on its own is logged and replaced; more than
  *   {@link MAX_CRASHES} deaths within {@link CRASH_WINDOW_MS} stop them all (exit 1).
  * - A primary that dies unannounced (SIGKILL) closes the IPC channel: its workers stop gracefully.
@@ -57,23 +58,24 @@ export function reportReady(orphaned: () => void): void {
 /**
  * The primary: checks the address, starts `settings.workers` workers running `rawArgs`, prints
  * `Listening on HOST:PORT (N workers)` once they all listen, and supervises them until they
- * have all exited, then exits. Throws a listen code (`E_ADDR_IN_USE`, `E_PERMISSION`, …) before
- * starting any, in the same words as a lone server.
+ * have all exited; resolves then with the exit code (see `WorkerPool.done`). Throws a listen
+ * code (`E_ADDR_IN_USE`, `E_PERMISSION`, …) before starting any, in the same words as a lone
+ * server.
  * @example
- * await runWorkers(settings, process.argv.slice(2), logger, tls);
+ * process.exit(await runWorkers(settings, process.argv.slice(2), logger, tls));
  */
 export async function runWorkers(
 	settings: Settings,
 	rawArgs: readonly string[],
 	logger: ConsolaInstance,
 	tls: TlsPem | undefined,
-): Promise<void> {
+): Promise<number> {
 	const port = await claimPort(settings);
 	// The last --port wins: every worker binds the port just claimed, also when 0 was asked for.
 	const pool = new WorkerPool([...rawArgs, "--port", `${port}`], logger);
 	pool.stopOnSignals();
 	const started = await pool.start(settings.workers);
-	if (!started) return;
+	if (!started) return pool.done;
 	announce(
 		logger,
 		{
@@ -87,6 +89,7 @@ export async function runWorkers(
 		},
 		{ hint: wantsHint(settings) },
 	);
+	return pool.done;
 }
 
 interface ReadyMessage {
@@ -137,6 +140,13 @@ class WorkerPool {
 	private exitCode = 0;
 	/** When workers died on their own, within the last {@link CRASH_WINDOW_MS}. */
 	private crashes: number[] = [];
+	private readonly finished = Promise.withResolvers<number>();
+	/**
+	 * The primary's exit code, once every worker has gone after a stop: 0 when all exited 0,
+	 * else `E_WORKER`'s (or the code of a worker that failed to start); 130/143 at once on a
+	 * second signal. The first code wins.
+	 */
+	readonly done: Promise<number> = this.finished.promise;
 
 	constructor(
 		private readonly args: readonly string[],
@@ -176,7 +186,7 @@ class WorkerPool {
 			if (this.stopping) {
 				this.logger.warn(`${signal} again: killing the workers`);
 				for (const worker of this.live.values()) worker.proc.kill("SIGKILL");
-				process.exit(128 + SIGNAL_NUMBERS[signal]);
+				return this.finished.resolve(128 + SIGNAL_NUMBERS[signal]);
 			}
 			const workers = `${this.live.size} worker${this.live.size === 1 ? "" : "s"}`;
 			this.logger.info({
@@ -187,7 +197,7 @@ class WorkerPool {
 		});
 	}
 
-	/** SIGTERM to every worker; the process exits (0, or `code`) when the last has gone. */
+	/** SIGTERM to every worker; `done` resolves (0, or `code`) when the last has gone. */
 	private stop(code?: number): void {
 		this.stopping = true;
 		if (code !== undefined) this.exitCode = code;
@@ -197,7 +207,7 @@ class WorkerPool {
 
 	private exitWhenDone(): void {
 		if (this.stopping && this.live.size === 0) {
-			process.exit(this.exitCode || (this.failed ? EXIT_FAILED : 0));
+			this.finished.resolve(this.exitCode || (this.failed ? EXIT_FAILED : 0));
 		}
 	}
 
