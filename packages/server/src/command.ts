@@ -18,7 +18,8 @@ import { resolveSettings } from "./settings.ts";
 import { warnIfSlow } from "./slow.ts";
 import { readTls } from "./tls.ts";
 import { routeProcessWarnings } from "./warnings.ts";
-import { runWorkers, workerIndex } from "./workers.ts";
+import { runWorkers } from "./worker-pool.ts";
+import { workerIndex } from "./worker-protocol.ts";
 
 const META = { name: "echo-server", version: pkg.version, description: pkg.description };
 

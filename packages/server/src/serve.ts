@@ -14,7 +14,7 @@ import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import { warnIfSlow } from "./slow.ts";
 import type { TlsPem } from "./tls.ts";
 import { atLeast } from "./values.ts";
-import { reportReady } from "./workers.ts";
+import { reportReady } from "./worker-protocol.ts";
 
 /** What `serve` needs besides the settings. */
 export interface ServeContext {

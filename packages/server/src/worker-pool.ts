@@ -1,12 +1,13 @@
 /**
- * `--workers N`: this process (the primary) runs N copies of the same command (the workers),
+ * `--workers N`, the primary's side: this process runs N copies of the same command (the workers),
  * which bind the same port with `reusePort`, so the kernel spreads connections over them.
  *
  * - Port: the primary binds the address once without `reusePort` (which fails if anything,
  *   even another worker group, holds it, and turns port 0 into a real port), lets it go, and
  *   starts every worker on that port.
  * - Start: worker 1 first, so a bad plugin or config is reported once; then the rest. Each
- *   tells the primary over IPC when it listens; the primary then prints `Listening on …` once.
+ *   tells the primary over IPC when it listens (worker-protocol.ts: the messages and the
+ *   worker's side); the primary then prints `Listening on …` once.
  * - Output: workers inherit stdout and stderr; their lines reach the terminal as they are.
  * - Stop: SIGINT/SIGTERM to the primary reach every worker as SIGTERM; each stops gracefully.
  *   The primary is done (exit code 0) when all exit 0, else 1. A second signal kills them at
@@ -24,36 +25,13 @@ import { CliError, toCliError } from "./errors.ts";
 import type { Settings } from "./settings.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import type { TlsPem } from "./tls.ts";
+import { toWorkerMessage, WORKER_ENV, type WorkerMessage } from "./worker-protocol.ts";
 
-/** Set in a worker's environment to its number (1…N); read only together with an IPC channel. */
-export const WORKER_ENV = "ECHO_SERVER_WORKER";
 /** More worker deaths than this within {@link CRASH_WINDOW_MS} and the primary gives up. */
 export const MAX_CRASHES = 3;
 export const CRASH_WINDOW_MS = 30_000;
 
 const BIN = join(import.meta.dir, "bin.ts");
-
-/**
- * This process's worker number when a primary started it with `--workers`, else `undefined`.
- * @example
- * if (workerIndex() === undefined) console.log("a lone server or the primary");
- */
-export function workerIndex(): number | undefined {
-	const value = process.env[WORKER_ENV];
-	if (!value || typeof process.send !== "function") return undefined;
-	const index = Number(value);
-	return Number.isSafeInteger(index) && index > 0 ? index : undefined;
-}
-
-/**
- * In a worker: tells the primary it listens, and calls `orphaned` when the primary is gone.
- * @example
- * reportReady(() => server.stop());
- */
-export function reportReady(orphaned: () => void): void {
-	process.send?.({ type: "ready", pid: process.pid } satisfies ReadyMessage);
-	process.once("disconnect", orphaned);
-}
 
 /**
  * The primary: checks the address, starts `settings.workers` workers running `rawArgs`, prints
@@ -90,11 +68,6 @@ export async function runWorkers(
 		{ hint: wantsHint(settings) },
 	);
 	return pool.done;
-}
-
-interface ReadyMessage {
-	type: "ready";
-	pid: number;
 }
 
 /** Binds the address alone (TCP, and UDP with `--udp`) and lets it go; returns the real port. */
@@ -220,10 +193,9 @@ class WorkerPool {
 				stdout: "inherit",
 				stderr: "inherit",
 				serialization: "json",
-				ipc(message) {
-					if ((message as ReadyMessage | null)?.type !== "ready") return;
-					worker.ready = true;
-					resolve(worker);
+				ipc: (raw) => {
+					const message = toWorkerMessage(raw);
+					if (message) this.received(worker, message, resolve);
 				},
 			});
 			const worker: Worker = { index, proc, ready: false };
@@ -234,6 +206,16 @@ class WorkerPool {
 				this.exited(worker, code);
 			});
 		});
+	}
+
+	/** One message from `worker`; `ready` settles its start. */
+	private received(worker: Worker, message: WorkerMessage, ready: (worker: Worker) => void): void {
+		switch (message.type) {
+			case "ready":
+				worker.ready = true;
+				ready(worker);
+				break;
+		}
 	}
 
 	private exited(worker: Worker, code: number): void {
