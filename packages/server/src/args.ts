@@ -1,131 +1,42 @@
 /**
- * Command-line flags. citty parses too, but (0.2.2) keeps only the last of a repeated flag,
- * accepts unknown flags silently and has no number type. So this one walk over `rawArgs` is the
- * single source of flag values: it keeps every `--plugin` in order, rejects unknown flags by
- * name, and checks each value. `ARGS` stays the citty definition, for `--help`.
+ * Command-line flags, derived from the settings table (setting-table.ts). citty parses too, but
+ * (0.2.2) keeps only the last of a repeated flag, accepts unknown flags silently and has no
+ * number type. So this one walk over `rawArgs` is the single source of flag values: it keeps
+ * every `--plugin` in order, rejects unknown flags by name, and checks each value with the
+ * table's check. `ARGS` is the citty definition, for `--help`.
  */
-import { longFlag } from "@echokit/core/cli";
-import type { ArgsDef } from "citty";
+import { type HelpArg, longFlag } from "@echokit/core/cli";
 import leven from "leven";
 import { CliError } from "./errors.ts";
-import { DEFAULTS, type Settings } from "./settings.ts";
 import {
-	InvalidValue,
-	LOG_LEVELS,
-	MAX_WORKERS,
-	SETTING_CHECKS,
-	type SettingKey,
-	toPath,
-} from "./values.ts";
+	SETTINGS,
+	type SettingLayer,
+	type SettingName,
+	type SettingSpec,
+} from "./setting-table.ts";
+import { InvalidValue } from "./values.ts";
 
-/** The flags of `echo-server`, as citty defines them (shown by `--help`). */
-export const ARGS = {
-	host: { type: "string", description: "Address to bind", default: DEFAULTS.host },
-	port: {
-		type: "string",
-		alias: "p",
-		description: "Port to bind; 0 picks a free one",
-		default: `${DEFAULTS.port}`,
-	},
-	plugin: {
-		type: "string",
-		valueHint: "NAME|PATH[:key=value,…]",
-		description:
-			"echo, uppercase, log-only, hostname, delay, a file or a package, with options after ':' (delay:ms=200); repeatable, runs in order",
-	},
-	framing: {
-		type: "string",
-		valueHint: "raw|lines",
-		description: "Message framing",
-		default: "raw",
-	},
-	"max-message-bytes": {
-		type: "string",
-		valueHint: "N",
-		description:
-			"Longest line in lines framing; a longer one closes that connection (alias --max-line-bytes)",
-		default: `${DEFAULTS.maxMessageBytes}`,
-	},
-	"max-connections": {
-		type: "string",
-		valueHint: "N",
-		description:
-			"Connections served at once (per worker); one more is closed at once, with a warning (Default: from ulimit -n)",
-	},
-	"idle-timeout": {
-		type: "string",
-		valueHint: "SECONDS",
-		description: "Close a connection idle this long; 0 = never; fractions allowed",
-		default: `${DEFAULTS.idleTimeout}`,
-	},
-	"handshake-timeout": {
-		type: "string",
-		valueHint: "SECONDS",
-		description:
-			"With TLS: close a connection whose handshake is not done this long after accept; 0 = never",
-		default: `${DEFAULTS.handshakeTimeout}`,
-	},
-	"drain-timeout": {
-		type: "string",
-		valueHint: "SECONDS",
-		description:
-			"On SIGINT/SIGTERM: keep serving open connections this long, then end each after its replies",
-		default: `${DEFAULTS.drainTimeout}`,
-	},
-	"high-water-mark": {
-		type: "string",
-		valueHint: "BYTES",
-		description: "Replies queued for a client above which the server stops reading from it",
-		default: `${DEFAULTS.highWaterMark}`,
-	},
-	"tls-cert": {
-		type: "string",
-		valueHint: "FILE",
-		description: "Serve TLS with this PEM certificate (chain); needs --tls-key",
-	},
-	"tls-key": { type: "string", valueHint: "FILE", description: "PEM private key for --tls-cert" },
-	unix: {
-		type: "string",
-		alias: "U",
-		valueHint: "PATH",
-		description: "Listen on this Unix domain socket instead of --host/--port",
-	},
-	udp: {
-		type: "boolean",
-		alias: "u",
-		description: "Also serve UDP echo (RFC 862) on the same host and port",
-	},
-	workers: {
-		type: "string",
-		valueHint: `N|auto`,
-		description: `Processes sharing the port (reusePort), 1 to ${MAX_WORKERS}; auto = one per core`,
-		default: `${DEFAULTS.workers}`,
-	},
-	quiet: { type: "boolean", alias: "q", description: "No per-connection or per-message lines" },
-	"log-level": {
-		type: "string",
-		valueHint: LOG_LEVELS.join("|"),
-		description: "How much to log",
-		default: DEFAULTS.logLevel,
-	},
-	json: { type: "boolean", description: "One JSON object per log line" },
-	config: {
-		type: "string",
-		valueHint: "PATH",
-		description: "Config file (default: echo.config.*)",
-	},
-} as const satisfies ArgsDef;
+const TABLE = Object.entries(SETTINGS) as [SettingName, SettingSpec][];
+
+/**
+ * The flags of `echo-server`, as citty defines them (shown by `--help`): each with its help
+ * text, the environment variable that sets it too, and its default.
+ */
+export const ARGS: Readonly<Record<string, HelpArg>> = Object.fromEntries(
+	TABLE.map(([, spec]) => [
+		spec.flag,
+		{
+			type: spec.type === "boolean" ? "boolean" : "string",
+			...(spec.alias ? { alias: spec.alias } : {}),
+			...(spec.valueHint ? { valueHint: spec.valueHint } : {}),
+			description: spec.env ? `${spec.help} [env: ${spec.env}]` : spec.help,
+			...(shownDefault(spec) === undefined ? {} : { default: shownDefault(spec) }),
+		},
+	]),
+);
 
 /** What the command line says: only the flags that were given, checked and typed. */
-export interface CliFlags extends Partial<Omit<Settings, "plugins" | "tls" | "workers">> {
-	/** Every `--plugin`, in order; absent when none was given. */
-	plugins?: string[];
-	/** `--tls-cert` and `--tls-key`: both or neither (checked by {@link parseFlags}). */
-	tlsCert?: string;
-	tlsKey?: string;
-	/** `auto` is resolved to the number of cores by `resolveSettings`. */
-	workers?: number | "auto";
-	config?: string;
+export interface CliFlags extends SettingLayer {
 	help?: boolean;
 	version?: boolean;
 }
@@ -152,76 +63,89 @@ export function parseFlags(rawArgs: readonly string[]): CliFlags {
 			const eq = token.indexOf("=");
 			const flag = eq === -1 ? token : token.slice(0, eq);
 			const inline = eq === -1 ? undefined : token.slice(eq + 1);
-			const name = ALIASES.get(flag.slice(2)) ?? flag.slice(2);
-			if (BOOLEANS.has(name)) setBoolean(flags, name, flag, inline ?? "true");
-			else if (name.startsWith("no-") && BOOLEANS.has(name.slice(3)) && inline === undefined) {
-				setBoolean(flags, name.slice(3), flag, "false");
-			} else if (Object.hasOwn(ARGS, name)) {
+			const name = flag.slice(2);
+			const setting = BY_FLAG.get(name);
+			const negated = name.startsWith("no-") ? BY_FLAG.get(name.slice(3)) : undefined;
+			if (setting && SETTINGS[setting].type === "boolean") {
+				setValue(flags, setting, inline ?? "true", flag, "=");
+			} else if (negated && SETTINGS[negated].type === "boolean" && inline === undefined) {
+				setValue(flags, negated, "false", flag, "=");
+			} else if (setting) {
 				const value = inline ?? rawArgs[++i];
 				if (value === undefined) throw usage(`missing value for ${flag}`);
-				setString(flags, name, value, flag);
+				setValue(flags, setting, value, flag, " ");
 			} else throw unknownFlag(flag);
 		}
 	}
-	checkCombinations(flags);
+	const clash = layerClash(flags, (name) => `--${SETTINGS[name].flag}`);
+	if (clash) throw usage(clash);
 	return flags;
 }
 
-const BOOLEANS = new Set(["quiet", "json", "udp"]);
+/** Each long flag, and each old name still accepted, to its setting. */
+const BY_FLAG = new Map<string, SettingName>(
+	TABLE.flatMap(([name, spec]) => [
+		[spec.flag, name] as const,
+		...(spec.oldFlag ? [[spec.oldFlag, name] as const] : []),
+	]),
+);
 /** `-p` → `--port`, …: where a flag may stand, never on a flag's value. */
 const longForm = longFlag(ARGS);
-/** Old names still accepted, documented as aliases. */
-const ALIASES = new Map([["max-line-bytes", "max-message-bytes"]]);
 
-function setBoolean(flags: CliFlags, name: string, flag: string, value: string): void {
-	if (value !== "true" && value !== "false") {
-		throw usage(`invalid ${flag}=${value}: expected true or false`);
-	}
-	const on = value === "true";
-	if (name === "quiet") flags.quiet = on;
-	else if (name === "udp") flags.udp = on;
-	else flags.json = on;
-}
-
-/** Flags that make no sense together, given on the same command line. */
-function checkCombinations(flags: CliFlags): void {
-	if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
-		throw usage("--tls-cert and --tls-key go together: give both or neither");
-	}
-	if (flags.unix === undefined) return;
-	if (flags.host !== undefined || flags.port !== undefined) {
-		throw usage("--unix replaces --host and --port: give one or the other");
-	}
-	if (flags.udp) throw usage("--udp needs a port: it cannot be used with --unix");
-	if (flags.workers !== undefined && flags.workers !== 1) {
-		throw usage("--workers shares a TCP port: it cannot be used with --unix");
-	}
-}
-
-function setString(flags: CliFlags, name: string, value: string, flag: string): void {
-	const key = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+/**
+ * Checks one flag's value with the table's check and keeps it (appends it, for a `list`).
+ * `joiner` is how the error shows flag and value: `--port "x"`, `--quiet=yes`.
+ */
+function setValue(
+	flags: CliFlags,
+	name: SettingName,
+	value: string,
+	flag: string,
+	joiner: string,
+): void {
+	const spec: SettingSpec = SETTINGS[name];
+	let checked: unknown;
 	try {
-		if (Object.hasOwn(SETTING_CHECKS, key)) setSetting(flags, key as SettingKey, value);
-		else if (name === "plugin") {
-			if (value === "") throw new InvalidValue("a plugin name, path or package");
-			flags.plugins = [...(flags.plugins ?? []), value];
-		} else if (name === "tls-cert") flags.tlsCert = toPath(value);
-		else if (name === "tls-key") flags.tlsKey = toPath(value);
-		else if (name === "config") flags.config = toNonEmpty(value);
+		checked = spec.check(value);
 	} catch (error) {
 		if (!(error instanceof InvalidValue)) throw error;
-		throw usage(`invalid ${flag} ${JSON.stringify(value)}: ${error.message}`);
+		const shown = joiner === "=" ? `${flag}=${value}` : `${flag} ${JSON.stringify(value)}`;
+		throw usage(`invalid ${shown}: ${error.message}`);
 	}
+	const layer = flags as Record<string, unknown>;
+	layer[name] = spec.type === "list" ? [...((layer[name] as unknown[]) ?? []), checked] : checked;
 }
 
-/** A flag that sets a setting the config file sets too, checked the same way. */
-function setSetting<K extends SettingKey>(flags: CliFlags, key: K, value: string): void {
-	flags[key] = SETTING_CHECKS[key](value) as CliFlags[K];
+/** The default as `--help` shows it: the table's words, else the value; none for a switch. */
+function shownDefault(spec: SettingSpec): string | undefined {
+	if (spec.shownDefault !== undefined) return spec.shownDefault;
+	if (spec.type === "boolean" || spec.default === undefined) return undefined;
+	return `${spec.default}`;
 }
 
-function toNonEmpty(value: string): string {
-	if (value === "") throw new InvalidValue("a file path");
-	return value;
+/**
+ * Settings that make no sense together when one source — the command line, the environment —
+ * gives both: the message, each setting named by `name` (`--unix`, `ECHO_SERVER_UNIX`).
+ * @example
+ * layerClash({ unix: "/s", port: 1 }, (name) => `--${name}`); // "--unix replaces --host and --port: …"
+ */
+export function layerClash(
+	layer: SettingLayer,
+	name: (setting: SettingName) => string,
+): string | undefined {
+	if ((layer.tlsCert === undefined) !== (layer.tlsKey === undefined)) {
+		return `${name("tlsCert")} and ${name("tlsKey")} go together: give both or neither`;
+	}
+	if (layer.unix === undefined) return undefined;
+	const unix = name("unix");
+	if (layer.host !== undefined || layer.port !== undefined) {
+		return `${unix} replaces ${name("host")} and ${name("port")}: give one or the other`;
+	}
+	if (layer.udp) return `${name("udp")} needs a port: it cannot be used with ${unix}`;
+	if (layer.workers !== undefined && layer.workers !== 1) {
+		return `${name("workers")} shares a TCP port: it cannot be used with ${unix}`;
+	}
+	return undefined;
 }
 
 function unknownFlag(token: string): CliError {

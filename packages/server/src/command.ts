@@ -3,20 +3,23 @@
  * stderr and an exit code (see `EXIT_CODES` in errors.ts).
  */
 import { formatHelp, shouldColor } from "@echokit/core/cli";
-import { defineCommand, runCommand } from "citty";
+import { type ArgsDef, defineCommand, runCommand } from "citty";
 import type { ConsolaInstance } from "consola/core";
 import pkg from "../package.json" with { type: "json" };
 import { ARGS, parseFlags } from "./args.ts";
 import { loadConfigFile } from "./config.ts";
+import { readEnv } from "./env.ts";
 import { CliError, errorStack, toCliError } from "./errors.ts";
 import { loadPlugins } from "./load-plugins.ts";
 import { createLogger } from "./logger.ts";
 import { serve } from "./serve.ts";
+import { SETTINGS } from "./setting-table.ts";
 import { resolveSettings } from "./settings.ts";
 import { warnIfSlow } from "./slow.ts";
 import { readTls } from "./tls.ts";
 import { routeProcessWarnings } from "./warnings.ts";
-import { runWorkers, workerIndex } from "./workers.ts";
+import { runWorkers } from "./worker-pool.ts";
+import { workerIndex } from "./worker-protocol.ts";
 
 const META = { name: "echo-server", version: pkg.version, description: pkg.description };
 
@@ -33,19 +36,24 @@ interface RunState {
  */
 export const command = defineCommand({
 	meta: META,
-	args: ARGS,
+	args: ARGS as ArgsDef,
 	async run({ rawArgs, data }) {
 		const state = data as RunState;
 		const cwd = process.cwd();
 		const flags = parseFlags(rawArgs);
-		state.json = flags.json ?? false;
-		state.logger = createLogger({ level: flags.logLevel ?? "info", json: state.json });
-		const config = await warnIfSlow(loadConfigFile(flags.config, cwd), (seconds) =>
+		const env = readEnv();
+		state.json = flags.json ?? env.json ?? false;
+		state.logger = createLogger({
+			level: flags.logLevel ?? env.logLevel ?? "info",
+			json: state.json,
+		});
+		const configPath = flags.config ?? env.config;
+		const config = await warnIfSlow(loadConfigFile(configPath, cwd), (seconds) =>
 			state.logger.warn(
 				`still loading the config file after ${seconds} s: does a top-level await in it never settle?`,
 			),
 		);
-		const settings = resolveSettings(flags, config, cwd);
+		const settings = resolveSettings(flags, config, cwd, env);
 		const worker = workerIndex();
 		state.json = settings.json;
 		state.logger = createLogger({
@@ -64,33 +72,48 @@ export const command = defineCommand({
 			if (file && error instanceof CliError) error.message = `${error.message} (in ${file})`;
 			throw error;
 		});
-		await serve(settings, { plugins, logger: state.logger, ...(tls ? { tls } : {}), worker });
+		const { done } = await serve(settings, {
+			plugins,
+			logger: state.logger,
+			...(tls ? { tls } : {}),
+			worker,
+		});
+		return await done;
 	},
 });
 
 /**
- * Runs `echo-server` with these arguments. On failure prints one line on stderr (the stack too
- * with `--log-level debug`) and exits with the error's code.
+ * Runs `echo-server` with these arguments until it is done, and resolves with the exit code:
+ * 0 after `--help`, `--version` or a graceful stop; 130/143 on a second signal; on failure
+ * the error's code (see `EXIT_CODES`), after one line on stderr (the stack too with
+ * `--log-level debug`). Never exits itself: bin.ts does, the one exit point.
  * @example
- * await main(process.argv.slice(2));
+ * process.exit(await main(process.argv.slice(2)));
  */
-export async function main(rawArgs: string[]): Promise<void> {
+export async function main(rawArgs: string[]): Promise<number> {
 	// Until the flags are parsed (a usage error is reported before), the line's `--json` decides.
 	const json = jsonAsked(rawArgs);
 	const state: RunState = { logger: createLogger({ level: "info", json }), json };
 	routeProcessWarnings(() => state.logger);
 	try {
 		const wants = helpOrVersion(rawArgs);
-		if (wants.help) return void process.stdout.write(help());
-		if (wants.version) return console.log(pkg.version);
-		await runCommand(command, { rawArgs, data: state });
+		if (wants.help) {
+			process.stdout.write(help());
+			return 0;
+		}
+		if (wants.version) {
+			console.log(pkg.version);
+			return 0;
+		}
+		const { result } = await runCommand(command, { rawArgs, data: state });
+		return result as number;
 	} catch (thrown) {
 		const error = toCliError(thrown);
 		const { logger, json } = state;
 		const { message, code, exitCode } = error;
 		logger.error(json ? { message, code, exitCode } : `${message} (${code})`);
 		if (logger.level >= 4) logger.debug(errorStack(thrown));
-		process.exit(error.exitCode);
+		return error.exitCode;
 	}
 }
 
@@ -111,10 +134,11 @@ function help(): string {
 
 /**
  * Whether the line asks for `--json` (the last of `--json`, `--json=true|false`, `--no-json`
- * wins), read without checking anything else, so that even a usage error is a JSON line.
+ * wins; else `ECHO_SERVER_JSON=true`), read without checking anything else, so that even a
+ * usage error is a JSON line.
  */
 function jsonAsked(rawArgs: readonly string[]): boolean {
-	let json = false;
+	let json = process.env[SETTINGS.json.env] === "true";
 	for (const arg of rawArgs) {
 		if (arg === "--") break;
 		if (arg === "--json" || arg === "--json=true") json = true;

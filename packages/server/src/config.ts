@@ -6,8 +6,9 @@ import { dirname, join, relative } from "node:path";
 import { PluginError } from "@echokit/core";
 import type { LoadConfigOptions, loadConfig } from "c12";
 import { CliError, describeError } from "./errors.ts";
-import type { EchoConfig, TlsFiles } from "./types.ts";
-import { InvalidValue, SETTING_CHECKS, toBoolean, toPositiveInteger } from "./values.ts";
+import { SETTINGS, type SettingSpec } from "./setting-table.ts";
+import type { EchoConfig } from "./types.ts";
+import { InvalidValue } from "./values.ts";
 
 /**
  * Types an `echo.config.ts`. Identity at runtime; flags given on the command line win over it.
@@ -98,18 +99,24 @@ function defaultFile(cwd: string, extensions: readonly string[]): string | undef
 	return extensions.map((ext) => `echo.config${ext}`).find((name) => existsSync(join(cwd, name)));
 }
 
-/** The check of every key: those flags set too, and those only a file sets (or sets its own way). */
-const CHECKS: Record<string, (value: unknown) => unknown> = {
-	...SETTING_CHECKS,
-	maxLineBytes: toPositiveInteger,
-	tls: toTlsFiles,
-	udp: toBoolean,
-	quiet: toBoolean,
-	json: toBoolean,
-	plugins: toPluginList,
-};
+/**
+ * The check of every key, from the settings table: each setting's config key (and old key) with
+ * the check its flag uses, or the file's own shape (`tls: { cert, key }`, `plugins`).
+ */
+const CHECKS: Record<string, (value: unknown) => unknown> = Object.fromEntries(
+	(Object.values(SETTINGS) as SettingSpec[]).flatMap((spec) => {
+		const check = spec.configCheck ?? spec.check;
+		return [spec.key, spec.oldKey].flatMap((key) => (key === undefined ? [] : [[key, check]]));
+	}),
+);
 
-function checkConfig(config: unknown, shown: string): EchoConfig {
+/**
+ * Checks a config file's exports: every key known to the settings table, every value by its
+ * setting's check. `shown` names the file in errors. Throws `E_CONFIG`.
+ * @example
+ * checkConfig({ port: 7000 }, "echo.config.ts"); // { port: 7000 }
+ */
+export function checkConfig(config: unknown, shown: string): EchoConfig {
 	if (typeof config !== "object" || config === null || Array.isArray(config)) {
 		throw new CliError("E_CONFIG", `${shown} exports no config object (use defineConfig({...}))`);
 	}
@@ -147,24 +154,4 @@ function checkCombinations(values: EchoConfig, shown: string): void {
 	if (values.workers !== undefined && values.workers !== 1) {
 		throw clash("workers share a TCP port: they cannot be used with unix");
 	}
-}
-
-/** `{ cert, key }`: two file paths, both required. */
-function toTlsFiles(value: unknown): TlsFiles {
-	const { cert, key } = (value ?? {}) as Partial<Record<keyof TlsFiles, unknown>>;
-	const ok = (path: unknown) => typeof path === "string" && path !== "";
-	if (typeof value === "object" && !Array.isArray(value) && ok(cert) && ok(key)) {
-		return { cert: cert as string, key: key as string };
-	}
-	throw new InvalidValue('{ cert: "FILE", key: "FILE" } (both certificate and key paths)');
-}
-
-/** Shape only; each entry is loaded and checked like a `--plugin` later. */
-function toPluginList(value: unknown): unknown[] {
-	const ok = (entry: unknown) =>
-		typeof entry === "string" ||
-		typeof entry === "function" ||
-		(typeof entry === "object" && entry !== null);
-	if (Array.isArray(value) && value.every(ok)) return value;
-	throw new InvalidValue("an array of plugins, plugin factories or plugin names");
 }

@@ -14,7 +14,7 @@ import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import { warnIfSlow } from "./slow.ts";
 import type { TlsPem } from "./tls.ts";
 import { atLeast } from "./values.ts";
-import { reportReady } from "./workers.ts";
+import { reportReady } from "./worker-protocol.ts";
 
 /** What `serve` needs besides the settings. */
 export interface ServeContext {
@@ -26,6 +26,17 @@ export interface ServeContext {
 	worker?: number;
 }
 
+/** A started server, and when it is done. */
+export interface Serving {
+	server: EchoServer;
+	/**
+	 * Resolves with the process's exit code once the server has stopped: 0 after a graceful
+	 * stop, 1 when stopping failed, 130/143 on a second SIGINT/SIGTERM (which does not wait).
+	 * The caller exits with it: only bin.ts ends the process.
+	 */
+	done: Promise<number>;
+}
+
 /**
  * Starts the server, makes SIGINT/SIGTERM stop it gracefully, then prints
  * `Listening on HOST:PORT` with the real port: whoever waits for that line may signal at once.
@@ -33,9 +44,10 @@ export interface ServeContext {
  * Throws a {@link CliError}: a listen code (`E_ADDR_IN_USE`, `E_PERMISSION`, …, in core's words),
  * or `E_PLUGIN_START`.
  * @example
- * const server = await serve(settings, { plugins, logger });
+ * const { done } = await serve(settings, { plugins, logger });
+ * process.exit(await done);
  */
-export async function serve(settings: Settings, context: ServeContext): Promise<EchoServer> {
+export async function serve(settings: Settings, context: ServeContext): Promise<Serving> {
 	const { logger, worker } = context;
 	let server: EchoServer;
 	try {
@@ -47,12 +59,17 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 	} catch (error) {
 		throw toCliError(error);
 	}
-	const stop = stopOnSignals(server, toMilliseconds(settings.drainTimeout), logger, worker);
+	const { stop, done } = stopOnSignals(
+		server,
+		toMilliseconds(settings.drainTimeout),
+		logger,
+		worker,
+	);
 	const address = server.unix ?? hostPort(server.hostname, server.port);
 	if (worker !== undefined) {
 		logger.debug({ message: `worker ${worker} (pid ${process.pid}) listening on ${address}` });
 		reportReady(() => stop("its primary process is gone"));
-		return server;
+		return { server, done };
 	}
 	announce(
 		logger,
@@ -67,7 +84,7 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 		},
 		{ hint: wantsHint(settings) },
 	);
-	return server;
+	return { server, done };
 }
 
 /**
@@ -107,28 +124,30 @@ function toMilliseconds(seconds: number): number {
 /**
  * SIGINT/SIGTERM: stop accepting, keep serving open connections until their clients close or
  * `--drain-timeout` passes, then end each after the replies it is owed (core's
- * {@link EchoServer.stop}), exit 0.
- * A second signal exits at once with 128 + the signal's number (130, 143) — not the same Ctrl-C
+ * {@link EchoServer.stop}), then `done` resolves 0 (1 if stopping failed).
+ * A second signal resolves it at once with 128 + the signal's number (130, 143) — not the same Ctrl-C
  * delivered twice by the terminal and `bunx` (see signals.ts). A worker ignores a
  * second signal (Ctrl-C reaches it from the terminal *and* from its primary); its primary
  * kills it if it must.
- * @returns a function that stops the same way, for other reasons.
+ * @returns `stop`, which stops the same way for other reasons, and `done`, the exit code.
  */
 function stopOnSignals(
 	server: EchoServer,
 	drainTimeoutMs: number,
 	logger: ConsolaInstance,
 	worker: number | undefined,
-): (reason: string) => void {
+): { stop: (reason: string) => void; done: Promise<number> } {
+	// The first code wins: a second signal's does not wait for the stop under way.
+	const { promise: done, resolve: exit } = Promise.withResolvers<number>();
 	let stopping = false;
 	const stop = (reason: string) => {
 		if (stopping) return;
 		stopping = true;
 		server.stop({ drainTimeoutMs }).then(
-			() => process.exit(0),
+			() => exit(0),
 			(error: unknown) => {
 				logger.error(`stopping failed: ${toCliError(error).message}`);
-				process.exit(1);
+				exit(1);
 			},
 		);
 		if (worker !== undefined) logger.debug(`worker ${worker} (pid ${process.pid}): ${reason}`);
@@ -137,10 +156,10 @@ function stopOnSignals(
 		if (worker !== undefined) return stop(`${signal}, stopping`);
 		if (again) {
 			logger.warn(`${signal} again: exiting without waiting for queued replies`);
-			process.exit(128 + SIGNAL_NUMBERS[signal]);
+			return exit(128 + SIGNAL_NUMBERS[signal]);
 		}
 		logger.info({ message: `${signal}: stopping (send it again to exit now)`, signal });
 		stop(signal);
 	});
-	return stop;
+	return { stop, done };
 }

@@ -1,11 +1,12 @@
 /**
- * Checks for option values, shared by flags (strings) and the config file (typed values). Each
- * returns the value or throws {@link InvalidValue}; the caller says where the value came from.
+ * Checks for setting values, shared by flags and environment variables (strings) and the config
+ * file (typed values). Each returns the value or throws {@link InvalidValue}; the caller says
+ * where the value came from. Imports nothing of this package, so the settings table
+ * (setting-table.ts) and every reader of it can use these without a circle.
  */
 
 import type { Framing } from "@echokit/core";
 import { bareHost } from "@echokit/core/cli";
-import type { EchoConfig, LogLevel } from "./types.ts";
 
 /** A value that does not fit; `expected` completes "expected …". */
 export class InvalidValue extends Error {
@@ -14,14 +15,15 @@ export class InvalidValue extends Error {
 	}
 }
 
-export const LOG_LEVELS: readonly LogLevel[] = [
-	"silent",
-	"error",
-	"warn",
-	"info",
-	"debug",
-	"trace",
-];
+/** The log levels, least first; each includes the ones before it. */
+export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug", "trace"] as const;
+
+/**
+ * How much the server logs; each level includes the ones before it.
+ * @example
+ * const level: LogLevel = "debug"; // adds stack traces to errors
+ */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Whether `level` logs what `wanted` logs (`atLeast("debug", "info")` is true). */
 export function atLeast(level: LogLevel, wanted: LogLevel): boolean {
@@ -103,9 +105,37 @@ export function toHost(value: unknown): string {
 	throw new InvalidValue("a hostname or IP address");
 }
 
+/** `true` or `false`, also as text (a flag's `--quiet=false`, an environment variable). */
 export function toBoolean(value: unknown): boolean {
 	if (typeof value === "boolean") return value;
+	if (value === "true" || value === "false") return value === "true";
 	throw new InvalidValue("true or false");
+}
+
+/** One `--plugin` value: a name, path or package, options after `:` (checked when it loads). */
+export function toPluginSpec(value: unknown): string {
+	if (typeof value === "string" && value !== "") return value;
+	throw new InvalidValue("a plugin name, path or package");
+}
+
+/** A config file's `plugins`: shape only; each entry is loaded and checked like a `--plugin` later. */
+export function toPluginList(value: unknown): unknown[] {
+	const ok = (entry: unknown) =>
+		typeof entry === "string" ||
+		typeof entry === "function" ||
+		(typeof entry === "object" && entry !== null);
+	if (Array.isArray(value) && value.every(ok)) return value;
+	throw new InvalidValue("an array of plugins, plugin factories or plugin names");
+}
+
+/** A config file's `tls`: `{ cert, key }`, two file paths, both required. */
+export function toTlsFiles(value: unknown): { cert: string; key: string } {
+	const { cert, key } = (value ?? {}) as { cert?: unknown; key?: unknown };
+	const ok = (path: unknown) => typeof path === "string" && path !== "";
+	if (typeof value === "object" && !Array.isArray(value) && ok(cert) && ok(key)) {
+		return { cert: cert as string, key: key as string };
+	}
+	throw new InvalidValue('{ cert: "FILE", key: "FILE" } (both certificate and key paths)');
 }
 
 /** A non-negative integer from a number or a string of digits (no signs, decimals or hex). */
@@ -114,25 +144,3 @@ function toInteger(value: unknown): number | undefined {
 	if (typeof value === "string" && /^\d{1,15}$/.test(value)) return Number(value);
 	return undefined;
 }
-
-/**
- * The check of each setting that both a flag and an `echo.config.ts` key set, by its key; the
- * flag is the key in kebab case (`maxConnections` is `--max-connections`). The one list both
- * parsers read, so a setting cannot be checked one way on the command line and another in a file.
- */
-export const SETTING_CHECKS = {
-	host: toHost,
-	port: toPort,
-	unix: toPath,
-	framing: toFraming,
-	maxMessageBytes: toPositiveInteger,
-	maxConnections: toMaxConnections,
-	idleTimeout: toSeconds,
-	handshakeTimeout: toSeconds,
-	drainTimeout: toDrainSeconds,
-	highWaterMark: toPositiveInteger,
-	workers: toWorkers,
-	logLevel: toLogLevel,
-} as const satisfies { [K in keyof EchoConfig]?: (value: unknown) => EchoConfig[K] };
-
-export type SettingKey = keyof typeof SETTING_CHECKS;

@@ -1,15 +1,17 @@
 /**
- * `--workers N`: this process (the primary) runs N copies of the same command (the workers),
+ * `--workers N`, the primary's side: this process runs N copies of the same command (the workers),
  * which bind the same port with `reusePort`, so the kernel spreads connections over them.
  *
  * - Port: the primary binds the address once without `reusePort` (which fails if anything,
  *   even another worker group, holds it, and turns port 0 into a real port), lets it go, and
  *   starts every worker on that port.
  * - Start: worker 1 first, so a bad plugin or config is reported once; then the rest. Each
- *   tells the primary over IPC when it listens; the primary then prints `Listening on …` once.
+ *   tells the primary over IPC when it listens (worker-protocol.ts: the messages and the
+ *   worker's side); the primary then prints `Listening on …` once.
  * - Output: workers inherit stdout and stderr; their lines reach the terminal as they are.
  * - Stop: SIGINT/SIGTERM to the primary reach every worker as SIGTERM; each stops gracefully.
- *   The primary exits 0 when all exit 0, else 1. A second signal kills them at once.
+ *   The primary is done (exit code 0) when all exit 0, else 1. A second signal kills them at
+ *   once (130/143). The pool never exits the process: it resolves `done` with the code.
  * - Crash: a worker that dies on its own is logged and replaced; more than
  *   {@link MAX_CRASHES} deaths within {@link CRASH_WINDOW_MS} stop them all (exit 1).
  * - A primary that dies unannounced (SIGKILL) closes the IPC channel: its workers stop gracefully.
@@ -23,9 +25,8 @@ import { CliError, toCliError } from "./errors.ts";
 import type { Settings } from "./settings.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import type { TlsPem } from "./tls.ts";
+import { toWorkerMessage, WORKER_ENV, type WorkerMessage } from "./worker-protocol.ts";
 
-/** Set in a worker's environment to its number (1…N); read only together with an IPC channel. */
-export const WORKER_ENV = "ECHO_SERVER_WORKER";
 /** More worker deaths than this within {@link CRASH_WINDOW_MS} and the primary gives up. */
 export const MAX_CRASHES = 3;
 export const CRASH_WINDOW_MS = 30_000;
@@ -33,47 +34,26 @@ export const CRASH_WINDOW_MS = 30_000;
 const BIN = join(import.meta.dir, "bin.ts");
 
 /**
- * This process's worker number when a primary started it with `--workers`, else `undefined`.
- * @example
- * if (workerIndex() === undefined) console.log("a lone server or the primary");
- */
-export function workerIndex(): number | undefined {
-	const value = process.env[WORKER_ENV];
-	if (!value || typeof process.send !== "function") return undefined;
-	const index = Number(value);
-	return Number.isSafeInteger(index) && index > 0 ? index : undefined;
-}
-
-/**
- * In a worker: tells the primary it listens, and calls `orphaned` when the primary is gone.
- * @example
- * reportReady(() => server.stop());
- */
-export function reportReady(orphaned: () => void): void {
-	process.send?.({ type: "ready", pid: process.pid } satisfies ReadyMessage);
-	process.once("disconnect", orphaned);
-}
-
-/**
  * The primary: checks the address, starts `settings.workers` workers running `rawArgs`, prints
  * `Listening on HOST:PORT (N workers)` once they all listen, and supervises them until they
- * have all exited, then exits. Throws a listen code (`E_ADDR_IN_USE`, `E_PERMISSION`, …) before
- * starting any, in the same words as a lone server.
+ * have all exited; resolves then with the exit code (see `WorkerPool.done`). Throws a listen
+ * code (`E_ADDR_IN_USE`, `E_PERMISSION`, …) before starting any, in the same words as a lone
+ * server.
  * @example
- * await runWorkers(settings, process.argv.slice(2), logger, tls);
+ * process.exit(await runWorkers(settings, process.argv.slice(2), logger, tls));
  */
 export async function runWorkers(
 	settings: Settings,
 	rawArgs: readonly string[],
 	logger: ConsolaInstance,
 	tls: TlsPem | undefined,
-): Promise<void> {
+): Promise<number> {
 	const port = await claimPort(settings);
 	// The last --port wins: every worker binds the port just claimed, also when 0 was asked for.
 	const pool = new WorkerPool([...rawArgs, "--port", `${port}`], logger);
 	pool.stopOnSignals();
 	const started = await pool.start(settings.workers);
-	if (!started) return;
+	if (!started) return pool.done;
 	announce(
 		logger,
 		{
@@ -87,11 +67,7 @@ export async function runWorkers(
 		},
 		{ hint: wantsHint(settings) },
 	);
-}
-
-interface ReadyMessage {
-	type: "ready";
-	pid: number;
+	return pool.done;
 }
 
 /** Binds the address alone (TCP, and UDP with `--udp`) and lets it go; returns the real port. */
@@ -137,6 +113,13 @@ class WorkerPool {
 	private exitCode = 0;
 	/** When workers died on their own, within the last {@link CRASH_WINDOW_MS}. */
 	private crashes: number[] = [];
+	private readonly finished = Promise.withResolvers<number>();
+	/**
+	 * The primary's exit code, once every worker has gone after a stop: 0 when all exited 0,
+	 * else `E_WORKER`'s (or the code of a worker that failed to start); 130/143 at once on a
+	 * second signal. The first code wins.
+	 */
+	readonly done: Promise<number> = this.finished.promise;
 
 	constructor(
 		private readonly args: readonly string[],
@@ -176,7 +159,7 @@ class WorkerPool {
 			if (this.stopping) {
 				this.logger.warn(`${signal} again: killing the workers`);
 				for (const worker of this.live.values()) worker.proc.kill("SIGKILL");
-				process.exit(128 + SIGNAL_NUMBERS[signal]);
+				return this.finished.resolve(128 + SIGNAL_NUMBERS[signal]);
 			}
 			const workers = `${this.live.size} worker${this.live.size === 1 ? "" : "s"}`;
 			this.logger.info({
@@ -187,7 +170,7 @@ class WorkerPool {
 		});
 	}
 
-	/** SIGTERM to every worker; the process exits (0, or `code`) when the last has gone. */
+	/** SIGTERM to every worker; `done` resolves (0, or `code`) when the last has gone. */
 	private stop(code?: number): void {
 		this.stopping = true;
 		if (code !== undefined) this.exitCode = code;
@@ -197,7 +180,7 @@ class WorkerPool {
 
 	private exitWhenDone(): void {
 		if (this.stopping && this.live.size === 0) {
-			process.exit(this.exitCode || (this.failed ? EXIT_FAILED : 0));
+			this.finished.resolve(this.exitCode || (this.failed ? EXIT_FAILED : 0));
 		}
 	}
 
@@ -210,10 +193,9 @@ class WorkerPool {
 				stdout: "inherit",
 				stderr: "inherit",
 				serialization: "json",
-				ipc(message) {
-					if ((message as ReadyMessage | null)?.type !== "ready") return;
-					worker.ready = true;
-					resolve(worker);
+				ipc: (raw) => {
+					const message = toWorkerMessage(raw);
+					if (message) this.received(worker, message, resolve);
 				},
 			});
 			const worker: Worker = { index, proc, ready: false };
@@ -224,6 +206,16 @@ class WorkerPool {
 				this.exited(worker, code);
 			});
 		});
+	}
+
+	/** One message from `worker`; `ready` settles its start. */
+	private received(worker: Worker, message: WorkerMessage, ready: (worker: Worker) => void): void {
+		switch (message.type) {
+			case "ready":
+				worker.ready = true;
+				ready(worker);
+				break;
+		}
 	}
 
 	private exited(worker: Worker, code: number): void {

@@ -1,0 +1,69 @@
+/**
+ * The worker side of `--workers`, and the messages a primary and its workers exchange over the
+ * IPC channel Bun opens between them (JSON serialization). Every message is a member of a typed
+ * union with a `type`, so each side switches on it and the compiler checks both ends; a new
+ * exchange (a "metrics" request answered by each worker, say) is one more member on each side.
+ * See worker-pool.ts for the primary.
+ */
+
+/** Set in a worker's environment to its number (1…N); read only together with an IPC channel. */
+export const WORKER_ENV = "ECHO_SERVER_WORKER";
+
+/** A worker tells its primary that it listens (its `Listening on` stays unprinted). */
+export interface ReadyMessage {
+	type: "ready";
+	pid: number;
+}
+
+/**
+ * Every message a worker sends its primary. Requests from the primary are answered with a
+ * member here that carries the request's `id`.
+ */
+export type WorkerMessage = ReadyMessage;
+
+/**
+ * Every message a primary sends its workers: none yet. The first will be a request, e.g.
+ * `{ type: "metrics"; id: number }`, answered by a `{ type: "metrics"; id; … }` WorkerMessage.
+ */
+export type PrimaryMessage = never;
+
+const WORKER_TYPES: ReadonlySet<WorkerMessage["type"]> = new Set(["ready"]);
+
+/**
+ * `message` as a {@link WorkerMessage} when it is one (a known `type`), else `undefined`: what
+ * arrives over IPC is whatever the other process sent, so the primary checks before it trusts.
+ * @example
+ * const message = toWorkerMessage(raw);
+ * if (message?.type === "ready") markReady(message.pid);
+ */
+export function toWorkerMessage(message: unknown): WorkerMessage | undefined {
+	const type = (message as { type?: unknown } | null)?.type;
+	return WORKER_TYPES.has(type as WorkerMessage["type"]) ? (message as WorkerMessage) : undefined;
+}
+
+/**
+ * This process's worker number when a primary started it with `--workers`, else `undefined`.
+ * @example
+ * if (workerIndex() === undefined) console.log("a lone server or the primary");
+ */
+export function workerIndex(): number | undefined {
+	const value = process.env[WORKER_ENV];
+	if (!value || typeof process.send !== "function") return undefined;
+	const index = Number(value);
+	return Number.isSafeInteger(index) && index > 0 ? index : undefined;
+}
+
+/**
+ * In a worker: tells the primary it listens, and calls `orphaned` when the primary is gone.
+ * @example
+ * reportReady(() => server.stop());
+ */
+export function reportReady(orphaned: () => void): void {
+	sendToPrimary({ type: "ready", pid: process.pid });
+	process.once("disconnect", orphaned);
+}
+
+/** In a worker: one message to the primary, typed. */
+function sendToPrimary(message: WorkerMessage): void {
+	process.send?.(message);
+}
