@@ -12,6 +12,7 @@
  */
 
 export { bareHost, hostPort } from "./address.ts";
+export { parseRanges } from "./cidr.ts";
 
 /** The environment variables {@link shouldColor} reads. */
 export type ColorEnv = Readonly<Record<string, string | undefined>>;

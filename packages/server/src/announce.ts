@@ -57,8 +57,13 @@ export function wantsHint(settings: {
 	quiet: boolean;
 	json: boolean;
 	logLevel: Parameters<typeof atLeast>[0];
+	proxyProtocol?: boolean;
 }): boolean {
-	return !settings.quiet && !settings.json && atLeast(settings.logLevel, "info");
+	// Behind --proxy-protocol a plain echo-client is turned away (it sends no header): no hint.
+	const plainClientWelcome = !settings.proxyProtocol;
+	return (
+		plainClientWelcome && !settings.quiet && !settings.json && atLeast(settings.logLevel, "info")
+	);
 }
 
 /**

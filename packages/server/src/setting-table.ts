@@ -13,6 +13,7 @@
 import {
 	LOG_LEVELS,
 	MAX_WORKERS,
+	toAddressRanges,
 	toBoolean,
 	toDrainSeconds,
 	toFraming,
@@ -223,6 +224,45 @@ export const SETTINGS = {
 		default: 5,
 		check: toDrainSeconds,
 		help: "On SIGINT/SIGTERM: keep serving open connections this long, then end each after its replies",
+	},
+	/**
+	 * Each TCP or Unix connection must start with a PROXY protocol header (v1 or v2, as HAProxy's
+	 * `send-proxy`/`send-proxy-v2` sends it): its source address is the client's, in logs and for
+	 * plugins. A connection without one is closed and counted. Not with TLS (terminate TLS at the
+	 * proxy). Default `false`.
+	 */
+	proxyProtocol: {
+		flag: "proxy-protocol",
+		key: "proxyProtocol",
+		env: "ECHO_SERVER_PROXY_PROTOCOL",
+		type: "boolean",
+		default: false,
+		check: toBoolean,
+		help: "Each connection starts with a PROXY protocol v1/v2 header (HAProxy send-proxy): its address is the client's",
+	},
+	/**
+	 * With `proxyProtocol`: only these peers (CIDR ranges or addresses) may connect; others are
+	 * refused, with a warning. Default: any peer.
+	 */
+	proxyFrom: {
+		flag: "proxy-from",
+		key: "proxyFrom",
+		env: "ECHO_SERVER_PROXY_FROM",
+		type: "string",
+		valueHint: "CIDR[,CIDR…]",
+		check: toAddressRanges,
+		help: "With --proxy-protocol: accept connections only from these proxies (CIDR ranges or addresses)",
+	},
+	/** With `proxyProtocol`: seconds a client's proxy has to send the whole header; `0` never. Default 3. */
+	proxyHeaderTimeout: {
+		flag: "proxy-header-timeout",
+		key: "proxyHeaderTimeout",
+		env: "ECHO_SERVER_PROXY_HEADER_TIMEOUT",
+		type: "string",
+		valueHint: "SECONDS",
+		default: 3,
+		check: toSeconds,
+		help: "With --proxy-protocol: close a connection whose header is not complete this long after accept; 0 = never",
 	},
 	/** Queued reply bytes per connection above which the server stops reading from it. Default 1 MiB. */
 	highWaterMark: {

@@ -6,7 +6,7 @@
  */
 
 import type { Framing } from "@echokit/core";
-import { bareHost } from "@echokit/core/cli";
+import { bareHost, parseRanges } from "@echokit/core/cli";
 
 /** A value that does not fit; `expected` completes "expected …". */
 export class InvalidValue extends Error {
@@ -53,6 +53,27 @@ export function toMaxConnections(value: unknown): number {
 }
 
 /** Seconds, fractions allowed (`0.5`), `0` for never. */
+/**
+ * `--proxy-from 10.0.0.0/8,::1`: CIDR ranges or single addresses, comma-separated (a list in
+ * the config file), each checked as core will match it.
+ */
+export function toAddressRanges(value: unknown): string[] {
+	const entries =
+		typeof value === "string"
+			? value.split(",").map((entry) => entry.trim())
+			: Array.isArray(value)
+				? value
+				: [];
+	const expected = "CIDR ranges or addresses, comma-separated (e.g. 10.0.0.0/8,::1)";
+	if (entries.length === 0 || entries.some((entry) => typeof entry !== "string" || entry === "")) {
+		throw new InvalidValue(expected);
+	}
+	const parsed = parseRanges(entries);
+	if ("invalid" in parsed)
+		throw new InvalidValue(`${expected}; ${JSON.stringify(parsed.invalid)} is not one`);
+	return entries;
+}
+
 export function toSeconds(value: unknown): number {
 	return seconds(value, "0 = never");
 }
