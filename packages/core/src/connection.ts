@@ -12,6 +12,7 @@
  * A connection's life is one forward-only {@link Phase}, changed only by `moveTo`, which checks
  * the move. `busy`, `paused` and `peerEnded` are independent flags beside it.
  */
+import { countPluginError, recordDuration } from "./counters.ts";
 import { logStack, PluginError } from "./errors.ts";
 import { endsWithCR, LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
@@ -19,12 +20,16 @@ import { checkMove, Phase, type PhaseName, phaseName } from "./phase.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
-import type { ConnectionInfo, Framing, LogFields, Transport } from "./types.ts";
+import type { ConnectionInfo, Framing, LogFields, Transport, TransportStats } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
 	readonly remotePort: number;
-	readonly out = new OutboundQueue();
+	readonly out: OutboundQueue;
+	/** This transport's counters (shared by its connections): bytes, messages, pauses, … */
+	readonly counters: TransportStats;
+	/** `performance.now()` at accept, for the duration recorded at close. */
+	private readonly openedAt = performance.now();
 	/** The idle clock's tick when bytes last moved; see `Server`'s idle sweep. */
 	lastActive: number;
 	/** `null` without plugins: plain echo keeps no plugin state per connection. */
@@ -55,6 +60,8 @@ export class Connection implements ConnectionInfo {
 	) {
 		this.phase = handshaking ? Phase.handshaking : Phase.reading;
 		this.id = settings.nextId();
+		this.counters = settings.counters[transport];
+		this.out = new OutboundQueue(this.counters);
 		// Bun gives no port for a Unix socket client, nor for any socket after close.
 		this.remotePort = socket.remotePort ?? 0;
 		this.lastActive = settings.clock.tick;
@@ -105,6 +112,7 @@ export class Connection implements ConnectionInfo {
 	/** Bun `data`: one socket read. */
 	onData(chunk: Uint8Array): void {
 		this.lastActive = this.settings.clock.tick;
+		this.counters.bytesReceived += chunk.byteLength;
 		if (this.phase !== Phase.reading) return; // input is over: dropped
 		if (this.busy) {
 			this.hold(chunk, false);
@@ -121,7 +129,12 @@ export class Connection implements ConnectionInfo {
 	 * @returns false when the connection is closing (a line too long, the peer gone).
 	 */
 	private echo(chunk: Uint8Array): boolean {
-		const valid = this.lines ? this.lines.scan(chunk) : chunk.byteLength;
+		let valid = chunk.byteLength;
+		if (this.lines) {
+			const ended = this.lines.ended;
+			valid = this.lines.scan(chunk);
+			this.counters.messages += this.lines.ended - ended;
+		} else this.counters.messages++;
 		if (valid < chunk.byteLength) {
 			this.out.send(this.socket, chunk.subarray(0, valid));
 			this.lineTooLong();
@@ -283,6 +296,7 @@ export class Connection implements ConnectionInfo {
 		rest: number,
 	): boolean {
 		let outcome: Outcome | Promise<Outcome>;
+		this.counters.messages++;
 		try {
 			outcome = (this.pipeline as Pipeline).run(message);
 		} catch (error) {
@@ -403,6 +417,7 @@ export class Connection implements ConnectionInfo {
 		if (!this.paused && waiting > this.settings.highWaterMark) {
 			this.paused = true;
 			this.settings.stats.pauses++;
+			this.counters.pauses++;
 			this.socket.pause();
 		} else if (
 			this.paused &&
@@ -416,6 +431,7 @@ export class Connection implements ConnectionInfo {
 
 	private handshakeFailed(reason: string): void {
 		this.settings.stats.handshakeFailures++;
+		this.counters.handshakeFailures++;
 		this.settings.logger.warn(`connection ${this.label}: ${reason}`);
 	}
 
@@ -435,6 +451,7 @@ export class Connection implements ConnectionInfo {
 		const fields: LogFields = { connection: this.id, remote: peerName(this) };
 		if (error instanceof PluginError) {
 			Object.assign(fields, { code: error.code, plugin: error.plugin, hook: error.hook });
+			countPluginError(this.counters, error.plugin);
 		}
 		logger.error(`${reason} (connection ${this.label})`, fields);
 		logStack(logger, error);
@@ -470,6 +487,7 @@ export class Connection implements ConnectionInfo {
 		if (next !== Phase.closed) return;
 		const stats = this.settings.stats;
 		if (this.out.peak > stats.peakQueuedBytes) stats.peakQueuedBytes = this.out.peak;
+		recordDuration(this.counters.durations, (performance.now() - this.openedAt) / 1000);
 		this.out.clear();
 		this.inbox = NONE;
 		this.inboxBytes = 0;

@@ -2,6 +2,7 @@
  * What every connection of one server shares: resolved options, the transform list and the
  * counters. Built once per server (or per test harness), never per message.
  */
+import { newTransportCounters } from "./counters.ts";
 import { EchoError } from "./errors.ts";
 import { openFileLimit, resolveMaxConnections } from "./fd-limit.ts";
 import type { Greeter } from "./pipeline.ts";
@@ -14,6 +15,8 @@ import type {
 	ServerOptions,
 	ServerStats,
 	TransformResult,
+	Transport,
+	TransportStats,
 } from "./types.ts";
 
 /** The part of a Bun socket a connection uses (a fake one drives it in tests). */
@@ -50,7 +53,9 @@ export interface ConnectionSettings {
 	/** The plugins with a `greet` hook, in order; empty for most servers. */
 	readonly greeters: readonly Greeter[];
 	readonly logger: Logger;
-	readonly stats: Omit<ServerStats, "connections" | "phases" | "queuedBytes">;
+	readonly stats: Omit<ServerStats, "connections" | "phases" | "queuedBytes" | "transports">;
+	/** Every transport's counters (a server uses one or two of them). */
+	readonly counters: Record<Transport, TransportStats>;
 	/** A coarse clock the idle sweep advances; connections stamp `tick` when bytes move. */
 	readonly clock: { tick: number };
 	readonly maxConnections: number;
@@ -129,6 +134,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 			handshakeFailures: 0,
 			datagrams: 0,
 		},
+		counters: newTransportCounters(plugins.map((plugin) => plugin.name)),
 		clock: { tick: 0 },
 		maxConnections: maxConnections.value,
 		maxConnectionsReason: maxConnections.reason,

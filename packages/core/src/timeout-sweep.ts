@@ -34,9 +34,13 @@ export function startTimeoutSweep(settings: ConnectionSettings, open: Set<Connec
 			if (connection.isHandshaking) {
 				if (quietTicks > handshakeTicks && connection.abort(handshakeReason)) {
 					stats.handshakeTimeouts++;
+					connection.counters.handshakeTimeouts++;
 				}
 			} else if (quietTicks > idleTicks) {
-				if (connection.abort(`idle for ${idleTimeoutMs} ms (idle timeout)`)) stats.idleClosed++;
+				if (connection.abort(`idle for ${idleTimeoutMs} ms (idle timeout)`)) {
+					stats.idleClosed++;
+					connection.counters.idleTimeouts++;
+				}
 			}
 		}
 	}, tickMs);
