@@ -75,6 +75,12 @@ export const SERVERS: readonly ServerDef[] = [
 		cmd: CORE_SERVER,
 	},
 	{
+		id: "metrics",
+		label:
+			"bench/servers/echokit-metrics.ts: core's startServer with the Prometheus registry and /metrics on, scraped every second",
+		cmd: ["bun", "bench/servers/echokit-metrics.ts", "--port", "0"],
+	},
+	{
 		id: "core-uppercase",
 		label: "bench/servers/echokit-core.ts --plugin uppercase",
 		cmd: [...CORE_SERVER, ...UPPERCASE],

@@ -14,6 +14,7 @@
  * (`readHeader`), and only a whole one moves it to `reading`, opening the plugins with the
  * header's address. `busy`, `paused` and `peerEnded` are independent flags beside it.
  */
+import { countPluginError, recordDuration } from "./counters.ts";
 import { logStack, PluginError } from "./errors.ts";
 import { endsWithCR, LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
@@ -22,11 +23,15 @@ import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ProxyEndpoint, parseProxyHeader } from "./proxy-header.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
-import type { ConnectionInfo, Framing, LogFields, Transport } from "./types.ts";
+import type { ConnectionInfo, Framing, LogFields, Transport, TransportStats } from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
-	readonly out = new OutboundQueue();
+	readonly out: OutboundQueue;
+	/** This transport's counters (shared by its connections): bytes, messages, pauses, … */
+	readonly counters: TransportStats;
+	/** `performance.now()` at accept, for the duration recorded at close. */
+	private readonly openedAt = performance.now();
 	/** The idle clock's tick when bytes last moved; see `Server`'s idle sweep. */
 	lastActive: number;
 	/** `null` without plugins: plain echo keeps no plugin state per connection. */
@@ -68,6 +73,8 @@ export class Connection implements ConnectionInfo {
 				: Phase.reading;
 		this.id = settings.nextId();
 		this.socketPort = socket.remotePort ?? 0;
+		this.counters = settings.counters[transport];
+		this.out = new OutboundQueue(this.counters);
 		this.lastActive = settings.clock.tick;
 		this.lines = settings.framing === "lines" ? new LineBuffer(settings.maxLineBytes) : null;
 		this.pipeline = settings.plugins.length > 0 ? new Pipeline(settings, this) : null;
@@ -115,6 +122,7 @@ export class Connection implements ConnectionInfo {
 
 	/** Bun `data`: one socket read. */
 	onData(chunk: Uint8Array): void {
+		this.counters.bytesReceived += chunk.byteLength;
 		if (this.phase !== Phase.reading) {
 			if (this.phase === Phase.proxy) this.readHeader(chunk);
 			else this.lastActive = this.settings.clock.tick; // input is over: dropped
@@ -181,7 +189,12 @@ export class Connection implements ConnectionInfo {
 	 * @returns false when the connection is closing (a line too long, the peer gone).
 	 */
 	private echo(chunk: Uint8Array): boolean {
-		const valid = this.lines ? this.lines.scan(chunk) : chunk.byteLength;
+		let valid = chunk.byteLength;
+		if (this.lines) {
+			const ended = this.lines.ended;
+			valid = this.lines.scan(chunk);
+			this.counters.messages += this.lines.ended - ended;
+		} else this.counters.messages++;
 		if (valid < chunk.byteLength) {
 			this.out.send(this.socket, chunk.subarray(0, valid));
 			this.lineTooLong();
@@ -361,6 +374,7 @@ export class Connection implements ConnectionInfo {
 		rest: number,
 	): boolean {
 		let outcome: Outcome | Promise<Outcome>;
+		this.counters.messages++;
 		try {
 			outcome = (this.pipeline as Pipeline).run(message);
 		} catch (error) {
@@ -481,6 +495,7 @@ export class Connection implements ConnectionInfo {
 		if (!this.paused && waiting > this.settings.highWaterMark) {
 			this.paused = true;
 			this.settings.stats.pauses++;
+			this.counters.pauses++;
 			this.socket.pause();
 		} else if (
 			this.paused &&
@@ -501,6 +516,7 @@ export class Connection implements ConnectionInfo {
 
 	private handshakeFailed(reason: string): void {
 		this.settings.stats.handshakeFailures++;
+		this.counters.handshakeFailures++;
 		this.settings.logger.warn(`connection ${this.label}: ${reason}`);
 	}
 
@@ -520,6 +536,7 @@ export class Connection implements ConnectionInfo {
 		const fields: LogFields = { connection: this.id, remote: peerName(this) };
 		if (error instanceof PluginError) {
 			Object.assign(fields, { code: error.code, plugin: error.plugin, hook: error.hook });
+			countPluginError(this.counters, error.plugin);
 		}
 		logger.error(`${reason} (connection ${this.label})`, fields);
 		logStack(logger, error);
@@ -555,6 +572,7 @@ export class Connection implements ConnectionInfo {
 		if (next !== Phase.closed) return;
 		const stats = this.settings.stats;
 		if (this.out.peak > stats.peakQueuedBytes) stats.peakQueuedBytes = this.out.peak;
+		recordDuration(this.counters.durations, (performance.now() - this.openedAt) / 1000);
 		this.out.clear();
 		this.inbox = NONE;
 		this.inboxBytes = 0;

@@ -1,6 +1,7 @@
 export type { ResolvedAddress } from "./address.ts";
 export { EchoClient } from "./client.ts";
 export { connect } from "./connect.ts";
+export { DURATION_BUCKETS_SECONDS } from "./counters.ts";
 export { type DatagramOptions, exchangeDatagram } from "./datagram.ts";
 export { EchoError, type EchoErrorCode, PluginError, type PluginHook } from "./errors.ts";
 export {
@@ -23,6 +24,7 @@ export type {
 	ClientOptions,
 	ConnectionInfo,
 	ConnectionPhase,
+	DurationHistogram,
 	Framing,
 	Greeting,
 	LogFields,
@@ -36,4 +38,5 @@ export type {
 	StopOptions,
 	TransformResult,
 	Transport,
+	TransportStats,
 } from "./types.ts";

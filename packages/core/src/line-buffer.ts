@@ -12,6 +12,8 @@
 export class LineBuffer {
 	/** Bytes held, summed over the parts. */
 	bytes = 0;
+	/** Lines {@link scan} saw end (their `\n`), for the message count of the echo path. */
+	ended = 0;
 	private parts: Uint8Array[] = [];
 	/** Bytes since the last `\n`, for {@link scan}. */
 	private openLineBytes = 0;
@@ -62,6 +64,7 @@ export class LineBuffer {
 			if (this.openLineBytes + newline - start - (cr ? 1 : 0) > max) return start;
 			this.openLineBytes = 0;
 			this.openLineCR = false;
+			this.ended++;
 			start = newline + 1;
 			newline = chunk.indexOf(LF, start);
 		}

@@ -16,6 +16,8 @@ type Slot = Connection | null;
 
 export interface StreamListener {
 	readonly listener: SocketListener<Slot> & { port?: number; hostname?: string };
+	/** What its connections are: `tcp`, `tls` or `unix`. */
+	readonly transport: Connection["transport"];
 	/** The address to report: host:port, or the Unix path. */
 	readonly hostname: string;
 	readonly port: number;
@@ -43,7 +45,7 @@ export async function listenStream(
 		const listener = bind(target, () =>
 			Bun.listen<Slot>({ ...common, unix: options.unix as string, tls: options.tls }),
 		);
-		return { listener, hostname: options.unix, port: 0 };
+		return { listener, transport, hostname: options.unix, port: 0 };
 	}
 	const hostname = options.hostname ?? "127.0.0.1";
 	const port = options.port ?? 8888;
@@ -63,7 +65,7 @@ export async function listenStream(
 			...({ reusePort: options.reusePort } as object),
 		}),
 	);
-	return { listener, hostname: listener.hostname, port: listener.port };
+	return { listener, transport, hostname: listener.hostname, port: listener.port };
 }
 
 /**
@@ -79,10 +81,12 @@ function handlers(
 	transport: Connection["transport"],
 ): SocketHandler<Slot> {
 	const { logger, stats } = settings;
+	const counters = settings.counters[transport];
 	return {
 		open(socket) {
 			if (open.size >= settings.maxConnections) {
 				stats.rejected++;
+				counters.rejected.max_connections = (counters.rejected.max_connections ?? 0) + 1;
 				logger.warn(
 					`refusing ${peerName(socket)}: ${settings.maxConnections} connection${settings.maxConnections === 1 ? "" : "s"} open (maxConnections)`,
 				);
@@ -101,6 +105,7 @@ function handlers(
 			const connection = new Connection(socket as Socket<Slot>, settings, tls, transport);
 			socket.data = connection;
 			stats.accepted++;
+			counters.accepted++;
 			open.add(connection);
 			if (!tls && !settings.proxyProtocol) connection.open(); // else once the header is read
 		},

@@ -17,6 +17,12 @@ export class OutboundQueue {
 	private chunks: Uint8Array[] | null = null;
 	private head = 0;
 
+	/**
+	 * @param counter where the bytes the kernel took are added up (a transport's counters), one
+	 * addition per write.
+	 */
+	constructor(private readonly counter: { bytesSent: number } = { bytesSent: 0 }) {}
+
 	get isEmpty(): boolean {
 		return this.bytes === 0;
 	}
@@ -32,6 +38,7 @@ export class OutboundQueue {
 		}
 		const written = socket.write(data);
 		if (written < 0) return false;
+		this.counter.bytesSent += written;
 		// The common case: the kernel took it all, nothing is allocated or kept.
 		if (written < data.byteLength) this.enqueue(data.subarray(written));
 		return true;
@@ -48,6 +55,7 @@ export class OutboundQueue {
 			const chunk = chunks[this.head] as Uint8Array;
 			const written = socket.write(chunk);
 			if (written < 0) return false;
+			this.counter.bytesSent += written;
 			this.bytes -= Math.max(0, written);
 			if (written < chunk.byteLength) {
 				chunks[this.head] = chunk.subarray(written);

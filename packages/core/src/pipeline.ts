@@ -4,6 +4,7 @@
  * greetings. Stays synchronous — no promise, no closure — for as long as every hook answers
  * synchronously.
  */
+import { countPluginError } from "./counters.ts";
 import { PluginError, type PluginHook } from "./errors.ts";
 import { describe } from "./options.ts";
 import { isNoReply, NO_REPLY } from "./plugin.ts";
@@ -48,6 +49,7 @@ export class Pipeline {
 				plugin?.close?.(ctx);
 			} catch (error) {
 				const { message } = failure(plugin?.name ?? "?", "close", error);
+				countPluginError(this.settings.counters[this.connection.transport], plugin?.name ?? "?");
 				logger.error(`${message} (${connectionName(this.connection)})`);
 			}
 		});

@@ -3,6 +3,7 @@
  * counters. Built once per server (or per test harness), never per message.
  */
 import { type AddressRanges, parseRanges } from "./cidr.ts";
+import { newTransportCounters } from "./counters.ts";
 import { EchoError } from "./errors.ts";
 import { openFileLimit, resolveMaxConnections } from "./fd-limit.ts";
 import type { Greeter } from "./pipeline.ts";
@@ -15,6 +16,8 @@ import type {
 	ServerOptions,
 	ServerStats,
 	TransformResult,
+	Transport,
+	TransportStats,
 } from "./types.ts";
 
 /** The part of a Bun socket a connection uses (a fake one drives it in tests). */
@@ -51,7 +54,9 @@ export interface ConnectionSettings {
 	/** The plugins with a `greet` hook, in order; empty for most servers. */
 	readonly greeters: readonly Greeter[];
 	readonly logger: Logger;
-	readonly stats: Omit<ServerStats, "connections" | "phases" | "queuedBytes">;
+	readonly stats: Omit<ServerStats, "connections" | "phases" | "queuedBytes" | "transports">;
+	/** Every transport's counters (a server uses one or two of them). */
+	readonly counters: Record<Transport, TransportStats>;
 	/** A coarse clock the idle sweep advances; connections stamp `tick` when bytes move. */
 	readonly clock: { tick: number };
 	readonly maxConnections: number;
@@ -141,6 +146,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 			proxyHeaderTimeouts: 0,
 			proxyRefused: 0,
 		},
+		counters: newTransportCounters(plugins.map((plugin) => plugin.name)),
 		clock: { tick: 0 },
 		maxConnections: maxConnections.value,
 		maxConnectionsReason: maxConnections.reason,

@@ -39,13 +39,17 @@ export function startTimeoutSweep(settings: ConnectionSettings, open: Set<Connec
 			if (connection.isHandshaking) {
 				if (quietTicks > handshake.ticks && connection.abort(handshake.reason)) {
 					stats.handshakeTimeouts++;
+					connection.counters.handshakeTimeouts++;
 				}
 			} else if (connection.isAwaitingProxyHeader) {
 				if (quietTicks > header.ticks && connection.abort(header.reason)) {
 					stats.proxyHeaderTimeouts++;
 				}
 			} else if (quietTicks > idleTicks) {
-				if (connection.abort(`idle for ${idleTimeoutMs} ms (idle timeout)`)) stats.idleClosed++;
+				if (connection.abort(`idle for ${idleTimeoutMs} ms (idle timeout)`)) {
+					stats.idleClosed++;
+					connection.counters.idleTimeouts++;
+				}
 			}
 		}
 	}, tickMs);

@@ -316,6 +316,68 @@ export interface ServerStats {
 	proxyHeaderTimeouts: number;
 	/** With `proxyFrom`: connections refused because the peer is not in the ranges. */
 	proxyRefused: number;
+	/**
+	 * The same facts and more, per transport: one entry for the stream listener's transport
+	 * (`tcp`, `tls` or `unix`) and one for `udp` when UDP is served. Counted since start, except
+	 * `connections` (open now). A copy: later traffic does not change it.
+	 */
+	transports: Partial<Record<Transport, TransportStats>>;
+}
+
+/**
+ * Counters of one transport, since the server started. Each is a plain number the engine adds
+ * to once per read, per write or per event (never per byte, nothing allocated per message).
+ */
+export interface TransportStats {
+	/** Connections open now (always 0 for `udp`). */
+	connections: number;
+	/** Connections accepted (not counting the rejected ones). */
+	accepted: number;
+	/**
+	 * Connections turned away, by reason: `max_connections` (that many were open). Every reason
+	 * the server knows is present, at 0 until it happens.
+	 */
+	rejected: Record<string, number>;
+	/** Bytes read from clients (datagrams' bytes for `udp`). */
+	bytesReceived: number;
+	/** Bytes the kernel took for sending to clients (replies and greetings). */
+	bytesSent: number;
+	/**
+	 * Messages: in `raw` framing without transforms, one per read; in `lines` framing without
+	 * transforms, one per `\n`; with transforms, one per message handed to the plugin chain; for
+	 * `udp`, one per datagram.
+	 */
+	messages: number;
+	/** Times reading was paused because a client did not read its replies (backpressure). */
+	pauses: number;
+	/** Connections closed by the idle timeout. */
+	idleTimeouts: number;
+	/** TLS connections closed because their handshake did not finish in time. */
+	handshakeTimeouts: number;
+	/** TLS handshakes that failed or that the client left. */
+	handshakeFailures: number;
+	/**
+	 * Failures of plugin hooks (`open`, `greet`, `transform`, `close`) on this transport's
+	 * connections or datagrams, by plugin name; every plugin of the server is present, from 0.
+	 */
+	pluginErrors: Record<string, number>;
+	/** How long connections lived, recorded as each closed. Empty for `udp`. */
+	durations: DurationHistogram;
+}
+
+/**
+ * A fixed-bucket histogram of durations in seconds. `counts[i]` counts the values above
+ * `buckets[i - 1]` and at most `buckets[i]` (not cumulative); the last count, one past the
+ * buckets, those above the last bound.
+ */
+export interface DurationHistogram {
+	/** Upper bounds in seconds, ascending. */
+	readonly buckets: readonly number[];
+	counts: number[];
+	/** Sum of the recorded durations, in seconds. */
+	sum: number;
+	/** How many were recorded. */
+	count: number;
 }
 
 /** Options of {@link connect}. */

@@ -41,6 +41,7 @@ const MAX_ATTEMPTS = 8;
  * error is tried again (up to {@link MAX_ATTEMPTS} times); any other failure drops the reply
  * with a debug line, as UDP may. `false` from Bun (the kernel's buffer is full) is a drop too.
  * Nothing is sent once the socket is closed (a reply that finished after the server stopped).
+ * @returns true when the datagram was handed to the kernel.
  */
 export function sendReply(
 	socket: udp.Socket<"buffer">,
@@ -48,18 +49,18 @@ export function sendReply(
 	port: number,
 	address: string,
 	logger: Logger,
-): void {
+): boolean {
 	for (let attempt = 1; !socket.closed; attempt++) {
 		try {
-			socket.send(bytes, port, address);
-			return;
+			return socket.send(bytes, port, address);
 		} catch (error) {
 			const code = (error as { code?: unknown })?.code;
 			if (typeof code === "string" && ICMP_ERRORS.has(code) && attempt < MAX_ATTEMPTS) continue;
 			const reason = error instanceof Error ? error.message : String(error);
 			const remote = peerName({ remoteAddress: address, remotePort: port });
 			logger.debug(`udp reply to ${remote} dropped: ${reason}`);
-			return;
+			return false;
 		}
 	}
+	return false;
 }

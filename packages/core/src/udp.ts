@@ -2,6 +2,7 @@
  * RFC 862 datagram echo: each datagram is one message, run through the plugin chain with its own
  * plugin states (open → transform → close), and the reply goes back to the sender.
  */
+import { countPluginError } from "./counters.ts";
 import { logStack } from "./errors.ts";
 import { Pipeline } from "./pipeline.ts";
 import { isNoReply, type NoReply } from "./plugin.ts";
@@ -24,6 +25,7 @@ export async function serveUdp(
 	port: number,
 ): Promise<DatagramService> {
 	const { logger, stats } = settings;
+	const counters = settings.counters.udp;
 	let stopping = false;
 	/** Datagrams whose async transform has not settled: their replies are owed. */
 	let inFlight = 0;
@@ -32,10 +34,13 @@ export async function serveUdp(
 		port,
 		socket: {
 			data(socket, datagram, remotePort, remoteAddress) {
+				counters.bytesReceived += datagram.byteLength;
 				if (stopping) return; // arrived after the stop began
+				counters.messages++;
 				if (settings.transforms.length === 0) {
 					stats.datagrams++;
-					sendReply(socket, datagram, remotePort, remoteAddress, logger);
+					if (sendReply(socket, datagram, remotePort, remoteAddress, logger))
+						counters.bytesSent += datagram.byteLength;
 					return;
 				}
 				const info = {
@@ -49,11 +54,13 @@ export async function serveUdp(
 				// Never throws: a failed send is not the plugins' failure.
 				const reply = (outcome: Uint8Array | NoReply) => {
 					stats.datagrams++;
-					if (!isNoReply(outcome)) sendReply(socket, outcome, remotePort, remoteAddress, logger);
+					if (!isNoReply(outcome) && sendReply(socket, outcome, remotePort, remoteAddress, logger))
+						counters.bytesSent += outcome.byteLength;
 				};
 				const failed = (error: unknown) => {
 					const failure = pipeline.asFailure(error);
 					const { code, plugin, hook } = failure;
+					countPluginError(counters, plugin);
 					const remote = peerName({ remoteAddress, remotePort });
 					logger.error(`${failure.message} (datagram from ${remote})`, {
 						code,

@@ -1,0 +1,78 @@
+/**
+ * Per-transport counters, kept as plain number fields that the hot path increments: once per
+ * read, per write, per message, per event (pause, timeout, error), never per byte, and nothing
+ * allocated. A connection's duration goes into a small fixed-bucket histogram when it closes.
+ * Readers (`server.stats()`, a metrics scrape) copy them at their own pace.
+ */
+import type { DurationHistogram, Transport, TransportStats } from "./types.ts";
+
+/**
+ * Upper bounds of the connection-duration buckets, in seconds: from a churned connection
+ * (milliseconds) to a long-lived one (an hour); longer ones land in the last, open bucket.
+ */
+export const DURATION_BUCKETS_SECONDS: readonly number[] = [
+	0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600,
+];
+
+/** The counters of every transport, all at zero; each plugin named in `pluginErrors` at 0. */
+export function newTransportCounters(
+	pluginNames: readonly string[],
+): Record<Transport, TransportStats> {
+	return {
+		tcp: newCounters(pluginNames),
+		tls: newCounters(pluginNames),
+		unix: newCounters(pluginNames),
+		udp: newCounters(pluginNames),
+	};
+}
+
+function newCounters(pluginNames: readonly string[]): TransportStats {
+	const pluginErrors: Record<string, number> = {};
+	for (const name of pluginNames) pluginErrors[name] = 0;
+	return {
+		connections: 0,
+		accepted: 0,
+		rejected: { max_connections: 0 },
+		bytesReceived: 0,
+		bytesSent: 0,
+		messages: 0,
+		pauses: 0,
+		idleTimeouts: 0,
+		handshakeTimeouts: 0,
+		handshakeFailures: 0,
+		pluginErrors,
+		durations: {
+			buckets: DURATION_BUCKETS_SECONDS,
+			counts: new Array<number>(DURATION_BUCKETS_SECONDS.length + 1).fill(0),
+			sum: 0,
+			count: 0,
+		},
+	};
+}
+
+/** Counts one failure of `plugin`'s hook (on a connection or datagram of this transport). */
+export function countPluginError(counters: TransportStats, plugin: string): void {
+	counters.pluginErrors[plugin] = (counters.pluginErrors[plugin] ?? 0) + 1;
+}
+
+/** Records a closed connection's life, `seconds` long, in the duration histogram. */
+export function recordDuration(histogram: DurationHistogram, seconds: number): void {
+	const { buckets, counts } = histogram;
+	let i = 0;
+	while (i < buckets.length && seconds > (buckets[i] as number)) i++;
+	counts[i] = (counts[i] as number) + 1;
+	histogram.sum += seconds;
+	histogram.count++;
+}
+
+/** A copy of `counters` that later traffic does not change, with `connections` open now. */
+export function snapshotCounters(counters: TransportStats, connections: number): TransportStats {
+	const { durations } = counters;
+	return {
+		...counters,
+		connections,
+		rejected: { ...counters.rejected },
+		pluginErrors: { ...counters.pluginErrors },
+		durations: { ...durations, counts: [...durations.counts] },
+	};
+}
