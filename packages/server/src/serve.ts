@@ -9,12 +9,15 @@ import { announce, wantsHint } from "./announce.ts";
 import { toCliError } from "./errors.ts";
 import { labLog } from "./lab-log.ts";
 import { coreLogger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
+import { type ServiceHttp, startServiceHttp } from "./service-http.ts";
 import type { Settings } from "./settings.ts";
+import { stopAfterDelay } from "./shutdown-delay.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import { warnIfSlow } from "./slow.ts";
 import type { TlsPem } from "./tls.ts";
 import { atLeast } from "./values.ts";
-import { reportReady } from "./worker-protocol.ts";
+import { answerMetricsRequests, reportReady } from "./worker-protocol.ts";
 
 /** What `serve` needs besides the settings. */
 export interface ServeContext {
@@ -59,15 +62,37 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 	} catch (error) {
 		throw toCliError(error);
 	}
-	const { stop, done } = stopOnSignals(
-		server,
-		toMilliseconds(settings.drainTimeout),
-		logger,
-		worker,
-	);
+	const readiness = { ready: true };
+	let service: ServiceHttp | null = null;
+	if (settings.metricsPort !== undefined && worker === undefined) {
+		try {
+			service = startServiceHttp({
+				hostname: settings.metricsHost,
+				port: settings.metricsPort,
+				registry: createMetrics(() => server.stats()),
+				ready: () => readiness.ready,
+			});
+		} catch (error) {
+			await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
+			throw toCliError(error);
+		}
+	}
+	const { stop, done } = stopOnSignals(server, logger, worker, {
+		drainTimeoutMs: toMilliseconds(settings.drainTimeout),
+		shutdownDelayMs: toMilliseconds(settings.shutdownDelay),
+		notReady: () => {
+			readiness.ready = false;
+		},
+		stopped: () => service?.stop(),
+	});
 	const address = server.unix ?? hostPort(server.hostname, server.port);
 	if (worker !== undefined) {
 		logger.debug({ message: `worker ${worker} (pid ${process.pid}) listening on ${address}` });
+		// The primary serves --metrics-port for all; each worker answers its requests.
+		if (settings.metricsPort !== undefined) {
+			const registry = createMetrics(() => server.stats());
+			answerMetricsRequests(() => registry.getMetricsAsJSON());
+		}
 		reportReady(() => stop("its primary process is gone"));
 		return { server, done };
 	}
@@ -84,6 +109,12 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 		},
 		{ hint: wantsHint(settings) },
 	);
+	if (service) {
+		logger.info({
+			message: `Metrics on ${service.url}/metrics (health: /livez, /readyz)`,
+			metricsPort: service.port,
+		});
+	}
 	return { server, done };
 }
 
@@ -124,8 +155,19 @@ function toMilliseconds(seconds: number): number {
 	return seconds === 0 ? 0 : Math.max(1, Math.round(seconds * 1000));
 }
 
+/** What a stop does besides core's graceful stop, and its timings. */
+interface StopSteps {
+	drainTimeoutMs: number;
+	/** `--shutdown-delay`: keep accepting this long after the signal, not ready, before stopping. */
+	shutdownDelayMs: number;
+	/** Readiness off (`/readyz` 503), at the signal. */
+	notReady(): void;
+	/** After the server stopped: close the service listener. */
+	stopped(): Promise<void> | undefined;
+}
+
 /**
- * SIGINT/SIGTERM: stop accepting, keep serving open connections until their clients close or
+ * SIGINT/SIGTERM: readiness off; after `--shutdown-delay` (default 0) stop accepting, keep serving open connections until their clients close or
  * `--drain-timeout` passes, then end each after the replies it is owed (core's
  * {@link EchoServer.stop}), then `done` resolves 0 (1 if stopping failed).
  * A second signal resolves it at once with 128 + the signal's number (130, 143) — not the same Ctrl-C
@@ -136,9 +178,9 @@ function toMilliseconds(seconds: number): number {
  */
 function stopOnSignals(
 	server: EchoServer,
-	drainTimeoutMs: number,
 	logger: ConsolaInstance,
 	worker: number | undefined,
+	steps: StopSteps,
 ): { stop: (reason: string) => void; done: Promise<number> } {
 	// The first code wins: a second signal's does not wait for the stop under way.
 	const { promise: done, resolve: exit } = Promise.withResolvers<number>();
@@ -146,13 +188,19 @@ function stopOnSignals(
 	const stop = (reason: string) => {
 		if (stopping) return;
 		stopping = true;
-		server.stop({ drainTimeoutMs }).then(
-			() => exit(0),
-			(error: unknown) => {
-				logger.error(`stopping failed: ${toCliError(error).message}`);
-				exit(1);
-			},
-		);
+		const { drainTimeoutMs } = steps;
+		stopAfterDelay(steps.shutdownDelayMs, {
+			notReady: steps.notReady,
+			stop: () => server.stop({ drainTimeoutMs }),
+		})
+			.done.then(() => steps.stopped())
+			.then(
+				() => exit(0),
+				(error: unknown) => {
+					logger.error(`stopping failed: ${toCliError(error).message}`);
+					exit(1);
+				},
+			);
 		if (worker !== undefined) logger.debug(`worker ${worker} (pid ${process.pid}): ${reason}`);
 	};
 	onStopSignals((signal, again) => {
@@ -161,7 +209,9 @@ function stopOnSignals(
 			logger.warn(`${signal} again: exiting without waiting for queued replies`);
 			return exit(128 + SIGNAL_NUMBERS[signal]);
 		}
-		logger.info({ message: `${signal}: stopping (send it again to exit now)`, signal });
+		const delay = steps.shutdownDelayMs / 1000;
+		const when = delay > 0 ? `not ready, stopping in ${delay} s` : "stopping";
+		logger.info({ message: `${signal}: ${when} (send it again to exit now)`, signal });
 		stop(signal);
 	});
 	return { stop, done };

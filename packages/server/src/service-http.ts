@@ -23,8 +23,11 @@ export interface ServiceHttpOptions {
 	hostname?: string;
 	/** Port to bind; `0` picks a free one (read it back from `port`). */
 	port: number;
-	/** What `/metrics` serves; without it, `/metrics` is 404. */
-	registry?: Registry;
+	/**
+	 * What `/metrics` serves: a prom-client registry, or anything with its `metrics()` and
+	 * `contentType` (the primary of `--workers` sums its workers'). Without it, `/metrics` is 404.
+	 */
+	registry?: MetricsSource;
 	/** Whether the server accepts new clients now: `/readyz` answers 200 when true, else 503. */
 	ready: () => boolean;
 }
@@ -68,9 +71,12 @@ export function startServiceHttp(options: ServiceHttpOptions): ServiceHttp {
 	};
 }
 
+/** The part of a prom-client `Registry` that `/metrics` uses. */
+export type MetricsSource = Pick<Registry, "metrics" | "contentType">;
+
 async function respond(
 	request: Request,
-	registry: Registry | undefined,
+	registry: MetricsSource | undefined,
 	ready: () => boolean,
 ): Promise<Response> {
 	const path = new URL(request.url).pathname;
@@ -80,7 +86,7 @@ async function respond(
 	}
 	if (path === "/livez") return text(200, "ok\n");
 	if (path === "/readyz") return ready() ? text(200, "ok\n") : text(503, "stopping\n");
-	const metrics = registry as Registry;
+	const metrics = registry as MetricsSource;
 	return text(200, await metrics.metrics(), { "Content-Type": metrics.contentType });
 }
 

@@ -15,6 +15,7 @@ import {
 	MAX_WORKERS,
 	toAddressRanges,
 	toBoolean,
+	toDelaySeconds,
 	toDrainSeconds,
 	toFraming,
 	toHost,
@@ -263,6 +264,43 @@ export const SETTINGS = {
 		default: 3,
 		check: toSeconds,
 		help: "With --proxy-protocol: close a connection whose header is not complete this long after accept; 0 = never",
+	},
+	/**
+	 * Serve `/metrics` (Prometheus), `/livez` and `/readyz` over HTTP on this port (`0` = a free
+	 * one, shown at start-up). Default: off.
+	 */
+	metricsPort: {
+		flag: "metrics-port",
+		key: "metricsPort",
+		env: "ECHO_SERVER_METRICS_PORT",
+		type: "string",
+		valueHint: "PORT",
+		check: toPort,
+		help: "Serve /metrics (Prometheus), /livez and /readyz over HTTP on this port; 0 = a free one",
+	},
+	/** Address the metrics and health listener binds. Default `127.0.0.1` (this machine only). */
+	metricsHost: {
+		flag: "metrics-host",
+		key: "metricsHost",
+		env: "ECHO_SERVER_METRICS_HOST",
+		type: "string",
+		default: "127.0.0.1",
+		check: toHost,
+		help: "Address for --metrics-port (0.0.0.0 or :: to let a scraper on another machine in)",
+	},
+	/**
+	 * On SIGINT/SIGTERM: seconds to keep accepting while `/readyz` already answers 503, before the
+	 * graceful stop begins, so a load balancer or Kubernetes stops sending clients first. Default 0.
+	 */
+	shutdownDelay: {
+		flag: "shutdown-delay",
+		key: "shutdownDelay",
+		env: "ECHO_SERVER_SHUTDOWN_DELAY",
+		type: "string",
+		valueHint: "SECONDS",
+		default: 0,
+		check: toDelaySeconds,
+		help: "On SIGINT/SIGTERM: keep accepting this long with /readyz at 503, then stop gracefully",
 	},
 	/** Queued reply bytes per connection above which the server stops reading from it. Default 1 MiB. */
 	highWaterMark: {

@@ -83,6 +83,11 @@ export function toDrainSeconds(value: unknown): number {
 	return seconds(value, "0 = end connections at once");
 }
 
+/** `--shutdown-delay`: seconds, where 0 means no delay (the graceful stop begins at once). */
+export function toDelaySeconds(value: unknown): number {
+	return seconds(value, "0 = no delay");
+}
+
 function seconds(value: unknown, zero: string): number {
 	const seconds =
 		typeof value === "string" && /^\d{1,15}(\.\d{1,9})?$/.test(value) ? Number(value) : value;

@@ -15,6 +15,8 @@
  * - Crash: a worker that dies on its own is logged and replaced; more than
  *   {@link MAX_CRASHES} deaths within {@link CRASH_WINDOW_MS} stop them all (exit 1).
  * - A primary that dies unannounced (SIGKILL) closes the IPC channel: its workers stop gracefully.
+ * - Metrics (`--metrics-port`): the primary serves the one HTTP listener; a scrape asks every
+ *   worker for its metrics over IPC and reports their sum (prom-client's aggregation).
  */
 import { join } from "node:path";
 import { startServer } from "@echokit/core";
@@ -22,10 +24,18 @@ import type { Subprocess } from "bun";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
 import { CliError, toCliError } from "./errors.ts";
+import { aggregateMetrics } from "./metrics.ts";
+import { type ServiceHttp, startServiceHttp } from "./service-http.ts";
 import type { Settings } from "./settings.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
 import type { TlsPem } from "./tls.ts";
-import { toWorkerMessage, WORKER_ENV, type WorkerMessage } from "./worker-protocol.ts";
+import {
+	type MetricsReply,
+	type PrimaryMessage,
+	toWorkerMessage,
+	WORKER_ENV,
+	type WorkerMessage,
+} from "./worker-protocol.ts";
 
 /** More worker deaths than this within {@link CRASH_WINDOW_MS} and the primary gives up. */
 export const MAX_CRASHES = 3;
@@ -54,6 +64,21 @@ export async function runWorkers(
 	pool.stopOnSignals();
 	const started = await pool.start(settings.workers);
 	if (!started) return pool.done;
+	let service: ServiceHttp | undefined;
+	if (settings.metricsPort !== undefined) {
+		try {
+			service = startServiceHttp({
+				hostname: settings.metricsHost,
+				port: settings.metricsPort,
+				registry: { contentType: METRICS_CONTENT_TYPE, metrics: () => pool.metrics() },
+				ready: () => pool.accepting,
+			});
+		} catch (error) {
+			pool.stopAll();
+			await pool.done;
+			throw toCliError(error);
+		}
+	}
 	announce(
 		logger,
 		{
@@ -67,8 +92,22 @@ export async function runWorkers(
 		},
 		{ hint: wantsHint(settings) },
 	);
-	return pool.done;
+	if (service) {
+		logger.info({
+			message: `Metrics on ${service.url}/metrics (health: /livez, /readyz)`,
+			metricsPort: service.port,
+		});
+	}
+	const code = await pool.done;
+	await service?.stop();
+	return code;
 }
+
+/** prom-client's Prometheus text format, as its registries say it. */
+const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** How long a scrape waits for each worker's metrics; a worker that does not answer is left out. */
+const METRICS_WAIT_MS = 2000;
 
 /** Binds the address alone (TCP, and UDP with `--udp`) and lets it go; returns the real port. */
 async function claimPort(settings: Settings): Promise<number> {
@@ -128,6 +167,48 @@ class WorkerPool {
 
 	pids(): number[] {
 		return [...this.live.values()].map((worker) => worker.proc.pid);
+	}
+
+	/** False from the first stop signal on: `/readyz` answers 503. */
+	get accepting(): boolean {
+		return !this.stopping;
+	}
+
+	/** Asks every ready worker for its metrics and sums them, in the Prometheus text format. */
+	async metrics(): Promise<string> {
+		const asked = [...this.live.values()].filter((worker) => worker.ready);
+		const replies = await Promise.all(asked.map((worker) => this.ask(worker)));
+		return aggregateMetrics(
+			replies.filter((reply) => reply !== null).map((reply) => reply.metrics as never[]),
+		);
+	}
+
+	/** Stops every worker (e.g. when the metrics listener cannot start). */
+	stopAll(code = EXIT_FAILED): void {
+		this.stop(code);
+	}
+
+	private lastRequest = 0;
+	/** Requests sent to workers and not yet answered, by id. */
+	private readonly pending = new Map<number, (reply: MetricsReply | null) => void>();
+
+	/** One worker's metrics, or `null` if it does not answer within {@link METRICS_WAIT_MS}. */
+	private ask(worker: Worker): Promise<MetricsReply | null> {
+		const id = ++this.lastRequest;
+		const { promise, resolve } = Promise.withResolvers<MetricsReply | null>();
+		const timer = setTimeout(() => this.answered(id, null), METRICS_WAIT_MS);
+		this.pending.set(id, (reply) => {
+			clearTimeout(timer);
+			resolve(reply);
+		});
+		const request: PrimaryMessage = { type: "metrics", id };
+		worker.proc.send(request);
+		return promise;
+	}
+
+	private answered(id: number, reply: MetricsReply | null): void {
+		this.pending.get(id)?.(reply);
+		this.pending.delete(id);
 	}
 
 	/**
@@ -214,6 +295,9 @@ class WorkerPool {
 			case "ready":
 				worker.ready = true;
 				ready(worker);
+				break;
+			case "metrics":
+				this.answered(message.id, message);
 				break;
 		}
 	}

@@ -15,19 +15,29 @@ export interface ReadyMessage {
 	pid: number;
 }
 
+/** A worker's answer to a {@link MetricsRequest}: its registry as prom-client's metric JSON. */
+export interface MetricsReply {
+	type: "metrics";
+	id: number;
+	metrics: unknown[];
+}
+
 /**
  * Every message a worker sends its primary. Requests from the primary are answered with a
  * member here that carries the request's `id`.
  */
-export type WorkerMessage = ReadyMessage;
+export type WorkerMessage = ReadyMessage | MetricsReply;
 
-/**
- * Every message a primary sends its workers: none yet. The first will be a request, e.g.
- * `{ type: "metrics"; id: number }`, answered by a `{ type: "metrics"; id; … }` WorkerMessage.
- */
-export type PrimaryMessage = never;
+/** The primary asks a worker for its metrics (`--metrics-port` with `--workers`), for a scrape. */
+export interface MetricsRequest {
+	type: "metrics";
+	id: number;
+}
 
-const WORKER_TYPES: ReadonlySet<WorkerMessage["type"]> = new Set(["ready"]);
+/** Every message a primary sends its workers. */
+export type PrimaryMessage = MetricsRequest;
+
+const WORKER_TYPES: ReadonlySet<WorkerMessage["type"]> = new Set(["ready", "metrics"]);
 
 /**
  * `message` as a {@link WorkerMessage} when it is one (a known `type`), else `undefined`: what
@@ -61,6 +71,19 @@ export function workerIndex(): number | undefined {
 export function reportReady(orphaned: () => void): void {
 	sendToPrimary({ type: "ready", pid: process.pid });
 	process.once("disconnect", orphaned);
+}
+
+/**
+ * In a worker: answers the primary's {@link MetricsRequest}s with `metrics()` (prom-client's
+ * `registry.getMetricsAsJSON()`).
+ */
+export function answerMetricsRequests(metrics: () => Promise<unknown[]>): void {
+	process.on("message", (raw: unknown) => {
+		const request = raw as Partial<PrimaryMessage> | null;
+		if (request?.type !== "metrics" || typeof request.id !== "number") return;
+		const id = request.id;
+		metrics().then((json) => sendToPrimary({ type: "metrics", id, metrics: json }));
+	});
 }
 
 /** In a worker: one message to the primary, typed. */

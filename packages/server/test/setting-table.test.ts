@@ -34,6 +34,9 @@ const SAMPLES: Record<SettingName, string> = {
 	proxyProtocol: "true",
 	proxyFrom: "10.0.0.0/8,::1",
 	proxyHeaderTimeout: "2",
+	metricsPort: "9464",
+	metricsHost: "::1",
+	shutdownDelay: "1.5",
 	highWaterMark: "4096",
 	workers: "3",
 	quiet: "true",
@@ -43,7 +46,15 @@ const SAMPLES: Record<SettingName, string> = {
 };
 
 /** Settings any non-empty text is valid for: an address, a path, a plugin. */
-const ANY_TEXT: SettingName[] = ["host", "unix", "tlsCert", "tlsKey", "plugins", "config"];
+const ANY_TEXT: SettingName[] = [
+	"host",
+	"metricsHost",
+	"unix",
+	"tlsCert",
+	"tlsKey",
+	"plugins",
+	"config",
+];
 
 /** Settings that only make sense together in one source. */
 const COMPANIONS: Partial<Record<SettingName, SettingName>> = {

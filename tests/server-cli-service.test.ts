@@ -1,0 +1,92 @@
+/**
+ * `echo-server` run as a service: `--metrics-port` (Prometheus `/metrics`, `/livez`, `/readyz`)
+ * and `--shutdown-delay`, as Prometheus, a load balancer and Kubernetes meet them: the real
+ * command in a child process, real HTTP requests on loopback.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import {
+	client,
+	decoder,
+	exchange,
+	killAll,
+	runServer,
+	ServerProcess,
+} from "./fixtures/server/harness.ts";
+
+afterEach(killAll);
+
+/** Starts echo-server with a metrics listener; returns the echo port and the metrics URL. */
+async function serviceServer(args: string[] = []) {
+	const server = new ServerProcess(["--port", "0", "--metrics-port", "0", ...args]);
+	const port = await server.listening();
+	const match = await server.waitFor(/Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/);
+	return { server, port, url: match[1] as string };
+}
+
+/** The value of one sample line (`name{labels} value`) of a Prometheus text page. */
+function sample(page: string, series: string): number | undefined {
+	const line = page.split("\n").find((l) => l.startsWith(`${series} `));
+	return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe("--metrics-port", () => {
+	test("/metrics counts what clients did, by transport; /livez and /readyz answer 200", async () => {
+		const { server, port, url } = await serviceServer();
+		expect(await exchange(port, "hello")).toBe("hello");
+		expect(await exchange(port, "world!")).toBe("world!");
+		const response = await fetch(`${url}/metrics`);
+		expect(response.status).toBe(200);
+		expect(response.headers.get("content-type")).toContain("text/plain");
+		const page = await response.text();
+		expect(sample(page, 'echokit_received_bytes_total{transport="tcp"}')).toBe(11);
+		expect(sample(page, 'echokit_sent_bytes_total{transport="tcp"}')).toBe(11);
+		expect(sample(page, 'echokit_connections_accepted_total{transport="tcp"}')).toBe(2);
+		expect((await fetch(`${url}/livez`)).status).toBe(200);
+		expect((await fetch(`${url}/readyz`)).status).toBe(200);
+		// Health and metrics requests are not echo connections: only the two clients were logged.
+		expect(server.lines.filter((line) => line.startsWith("Connected to"))).toHaveLength(2);
+	});
+
+	test("a metrics port in use: one line naming it, exit 3, and the echo port is not left bound", async () => {
+		const held = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+		try {
+			const result = await runServer(["--port", "0", "--metrics-port", String(held.port)]);
+			expect(result.code).toBe(3);
+			expect(result.stderr.trim().split("\n")).toHaveLength(1);
+			expect(result.stderr).toContain(`127.0.0.1:${held.port}`);
+			expect(result.stderr).toContain("(E_ADDR_IN_USE)");
+		} finally {
+			held.stop(true);
+		}
+	});
+});
+
+describe("--metrics-port with --workers", () => {
+	test("the one endpoint reports the sum over the workers", async () => {
+		const { port, url } = await serviceServer(["--workers", "2", "--quiet"]);
+		const texts = Array.from({ length: 20 }, (_, i) => `client ${i}`.padEnd(10, "."));
+		const replies = await Promise.all(texts.map((text) => exchange(port, text)));
+		expect(replies).toEqual(texts);
+		const page = await (await fetch(`${url}/metrics`)).text();
+		expect(sample(page, 'echokit_connections_accepted_total{transport="tcp"}')).toBe(20);
+		expect(sample(page, 'echokit_received_bytes_total{transport="tcp"}')).toBe(200);
+		expect(sample(page, 'echokit_sent_bytes_total{transport="tcp"}')).toBe(200);
+		expect((await fetch(`${url}/readyz`)).status).toBe(200);
+	});
+});
+
+describe("--shutdown-delay", () => {
+	test("after SIGTERM /readyz is 503 at once while new clients are still served; then a graceful stop, exit 0", async () => {
+		const { server, port, url } = await serviceServer(["--shutdown-delay", "1.5"]);
+		const owed = await client(port);
+		owed.write("owed across the stop");
+		server.signal("SIGTERM");
+		await server.waitFor(/SIGTERM: not ready, stopping in 1\.5 s/);
+		expect((await fetch(`${url}/readyz`)).status).toBe(503);
+		expect((await fetch(`${url}/livez`)).status).toBe(200);
+		expect(await exchange(port, "still accepted")).toBe("still accepted");
+		await owed.end();
+		expect(decoder.decode(await owed.readAll())).toBe("owed across the stop");
+		expect(await server.exited()).toBe(0);
+	});
+});
