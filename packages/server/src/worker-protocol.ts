@@ -37,18 +37,26 @@ export interface MetricsRequest {
 /** Every message a primary sends its workers. */
 export type PrimaryMessage = MetricsRequest;
 
-const WORKER_TYPES: ReadonlySet<WorkerMessage["type"]> = new Set(["ready", "metrics"]);
-
 /**
- * `message` as a {@link WorkerMessage} when it is one (a known `type`), else `undefined`: what
- * arrives over IPC is whatever the other process sent, so the primary checks before it trusts.
+ * `message` as a {@link WorkerMessage} when it is one (a known `type` with its fields), else
+ * `undefined`: what arrives over IPC is whatever the other process sent, so the primary checks
+ * before it trusts.
  * @example
  * const message = toWorkerMessage(raw);
  * if (message?.type === "ready") markReady(message.pid);
  */
 export function toWorkerMessage(message: unknown): WorkerMessage | undefined {
-	const type = (message as { type?: unknown } | null)?.type;
-	return WORKER_TYPES.has(type as WorkerMessage["type"]) ? (message as WorkerMessage) : undefined;
+	const fields = (message ?? {}) as Record<string, unknown>;
+	switch (fields.type) {
+		case "ready":
+			return typeof fields.pid === "number" ? (message as ReadyMessage) : undefined;
+		case "metrics":
+			return typeof fields.id === "number" && Array.isArray(fields.metrics)
+				? (message as MetricsReply)
+				: undefined;
+		default:
+			return undefined;
+	}
 }
 
 /**
