@@ -50,6 +50,22 @@ describe("--proxy-protocol", () => {
 		]);
 	});
 
+	test("a proxy's health check (v2 LOCAL, v1 UNKNOWN) is answered but left out of the transcript", async () => {
+		const server = new ServerProcess(["--port", "0", "--proxy-protocol", "--framing", "lines"]);
+		const port = await server.listening();
+		const local = new Uint8Array([...V2_HEADER.subarray(0, 12), 0x20, 0x00, 0x00, 0x00]);
+		expect(await raw(port, Buffer.concat([local, Buffer.from("check v2\n")]))).toBe("check v2\n");
+		expect(await raw(port, "PROXY UNKNOWN\r\ncheck v1\n")).toBe("check v1\n");
+		expect(await raw(port, "PROXY TCP4 203.0.113.7 127.0.0.1 56324 8888\r\nclient\n")).toBe(
+			"client\n",
+		);
+		await server.waitFor(/Data received: client/);
+		expect(server.lines.slice(1)).toEqual([
+			"Connected to 203.0.113.7:56324",
+			"Data received: client",
+		]);
+	});
+
 	test("a connection without a header is closed with a warning, and the server goes on", async () => {
 		const server = new ServerProcess(["--port", "0", "--proxy-protocol"]);
 		const port = await server.listening();

@@ -53,6 +53,8 @@ export class Connection implements ConnectionInfo {
 	private readonly socketPort: number;
 	/** The client behind the proxy, from the PROXY header; `null` without one (or LOCAL, UNKNOWN). */
 	private proxied: ProxyEndpoint | null = null;
+	/** The PROXY header said the proxy speaks for itself (v2 LOCAL, v1 UNKNOWN): a health check. */
+	healthCheck = false;
 	/** The PROXY header's bytes so far, while it is incomplete (phase `proxy`). */
 	private headerBytes: Uint8Array | null = null;
 
@@ -165,6 +167,8 @@ export class Connection implements ConnectionInfo {
 		const { header } = parsed;
 		const peer = peerName(this);
 		this.proxied = header.source ?? null;
+		this.healthCheck =
+			header.command === "local" || (header.version === 1 && header.family === "unknown");
 		this.settings.logger.debug(
 			`connection #${this.id}: PROXY v${header.version} ${header.command} ${header.family} from ${peer}` +
 				(this.proxied ? `: client ${peerName(this)}` : ""),

@@ -82,6 +82,12 @@ export interface ConnectionInfo {
 	readonly remotePort: number;
 	/** How this connection's bytes are cut into messages. */
 	readonly framing: Framing;
+	/**
+	 * With `proxyProtocol`: true when the proxy opened this connection for itself — a PROXY v2
+	 * `LOCAL` or v1 `UNKNOWN` header, what HAProxy's health checks send — rather than for a
+	 * client. The server's transcript leaves such connections out. Absent or false otherwise.
+	 */
+	readonly healthCheck?: boolean;
 }
 
 /**

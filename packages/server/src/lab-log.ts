@@ -16,13 +16,17 @@ import { formatBytes } from "./format.ts";
  *
  * Each line also carries fields for `--json`: `connection` (id), `remote`, `transport`, and
  * `bytes`.
+ *
+ * A proxy's health check (`connection.healthCheck`: a PROXY v2 `LOCAL` or v1 `UNKNOWN` header)
+ * is left out altogether: a check every second would drown the clients' lines.
  * @example
  * const server = await startServer({ plugins: [labLog(logger), ...plugins], logger });
  */
-export function labLog(logger: ConsolaInstance, unix?: string): Plugin<string> {
-	return definePlugin<string>({
+export function labLog(logger: ConsolaInstance, unix?: string): Plugin<string | null> {
+	return definePlugin<string | null>({
 		name: "echo-server:log",
 		open(connection) {
+			if (connection.healthCheck) return null;
 			const { id, transport } = connection;
 			const remote = remoteOf(connection);
 			logger.info({
@@ -34,6 +38,7 @@ export function labLog(logger: ConsolaInstance, unix?: string): Plugin<string> {
 			return remote;
 		},
 		transform(message, { connection, state: remote }) {
+			if (remote === null) return null;
 			const { bytes } = message;
 			logger.info({
 				message: `Data received: ${formatBytes(bytes)}`,
@@ -47,7 +52,7 @@ export function labLog(logger: ConsolaInstance, unix?: string): Plugin<string> {
 		close({ connection, state: remote }) {
 			const { id, transport } = connection;
 			// A datagram's close is the end of its own exchange: nothing disconnected.
-			if (transport === "udp") return;
+			if (transport === "udp" || remote === null) return;
 			logger.debug({ message: `Disconnected ${remote}`, connection: id, remote, transport });
 		},
 	});

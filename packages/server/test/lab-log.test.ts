@@ -5,7 +5,7 @@ import { labLog } from "../src/lab-log.ts";
 import { createLogger } from "../src/logger.ts";
 
 /** The transcript's lines for one client of `transport`, with `remoteAddress` as Bun gave it. */
-async function transcript(transport: Transport, remoteAddress: string) {
+async function transcript(transport: Transport, remoteAddress: string, healthCheck = false) {
 	const out: string[] = [];
 	const logger = createLogger({
 		level: "info",
@@ -13,10 +13,10 @@ async function transcript(transport: Transport, remoteAddress: string) {
 		stdout: { write: (text: string) => out.push(text) },
 		stderr: { write: () => {} },
 	});
-	const info: Partial<ConnectionInfo> = { transport, remoteAddress, remotePort: 4000 };
+	const info: Partial<ConnectionInfo> = { transport, remoteAddress, remotePort: 4000, healthCheck };
 	const plugin = labLog(logger, "/run/echo.sock");
 	const open = plugin.open?.bind(plugin);
-	plugin.open = (connection) => open?.({ ...connection, ...info }) ?? "";
+	plugin.open = (connection) => (open ? open({ ...connection, ...info }) : null);
 	const conn = testPlugin(plugin);
 	await conn.send("Hi");
 	return out.map((line) => line.trimEnd());
@@ -36,4 +36,8 @@ test("a TCP client Bun has no address for (it reset at once) is not worded like 
 	expect((await transcript("tcp", ""))[0]).toBe(
 		"Connected to client #1 (address unknown: it reset at once)",
 	);
+});
+
+test("a proxy's health check (PROXY v2 LOCAL, v1 UNKNOWN) leaves no line at all", async () => {
+	expect(await transcript("tcp", "127.0.0.1", true)).toEqual([]);
 });
