@@ -16,7 +16,8 @@ export type CliErrorCode =
 	| "E_NO_REPLY"
 	| "E_CONNECTION_LOST"
 	| "E_TLS"
-	| "E_BENCH_FAILED";
+	| "E_BENCH_FAILED"
+	| "E_METRICS_URL";
 
 /**
  * Exit codes of `echo-client`. `0` is success, including leaving with Ctrl-C or Ctrl-D.
@@ -34,6 +35,7 @@ export const exitCodes: Readonly<Record<CliErrorCode, number>> = {
 	E_CONNECTION_LOST: 5,
 	E_TLS: 6,
 	E_BENCH_FAILED: 1,
+	E_METRICS_URL: 3,
 };
 
 /**

@@ -14,7 +14,7 @@
  * (`readHeader`), and only a whole one moves it to `reading`, opening the plugins with the
  * header's address. `busy`, `paused` and `peerEnded` are independent flags beside it.
  */
-import { countPluginError, recordDuration } from "./counters.ts";
+import { countPluginError, countReason, recordDuration } from "./counters.ts";
 import { logStack, PluginError } from "./errors.ts";
 import { endsWithCR, LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
@@ -161,6 +161,7 @@ export class Connection implements ConnectionInfo {
 		if (parsed.status === "error") {
 			if (parsed.missing) stats.proxyHeaderMissing++;
 			else stats.proxyHeaderErrors++;
+			countReason(this.counters.proxyHeaderFailures, parsed.missing ? "missing" : "invalid");
 			this.abort(parsed.reason);
 			return;
 		}
@@ -182,6 +183,7 @@ export class Connection implements ConnectionInfo {
 	/** The client left (FIN or reset) in phase `proxy`, before its header was whole. */
 	private leftBeforeHeader(how: string): void {
 		this.settings.stats.proxyHeaderMissing++;
+		countReason(this.counters.proxyHeaderFailures, "missing");
 		const got = this.headerBytes?.byteLength ?? 0;
 		this.abort(
 			`no PROXY header (the client ${how} after ${got} byte${got === 1 ? "" : "s"} of it)`,

@@ -32,7 +32,8 @@ function newCounters(pluginNames: readonly string[]): TransportStats {
 	return {
 		connections: 0,
 		accepted: 0,
-		rejected: { max_connections: 0 },
+		rejected: { max_connections: 0, proxy_untrusted_peer: 0 },
+		proxyHeaderFailures: { missing: 0, invalid: 0, timeout: 0 },
 		bytesReceived: 0,
 		bytesSent: 0,
 		messages: 0,
@@ -55,6 +56,11 @@ export function countPluginError(counters: TransportStats, plugin: string): void
 	counters.pluginErrors[plugin] = (counters.pluginErrors[plugin] ?? 0) + 1;
 }
 
+/** Counts one more of `reason` in `record` (a `rejected` or `proxyHeaderFailures` of {@link TransportStats}). */
+export function countReason(record: Record<string, number>, reason: string): void {
+	record[reason] = (record[reason] ?? 0) + 1;
+}
+
 /** Records a closed connection's life, `seconds` long, in the duration histogram. */
 export function recordDuration(histogram: DurationHistogram, seconds: number): void {
 	const { buckets, counts } = histogram;
@@ -72,6 +78,7 @@ export function snapshotCounters(counters: TransportStats, connections: number):
 		...counters,
 		connections,
 		rejected: { ...counters.rejected },
+		proxyHeaderFailures: { ...counters.proxyHeaderFailures },
 		pluginErrors: { ...counters.pluginErrors },
 		durations: { ...durations, counts: [...durations.counts] },
 	};

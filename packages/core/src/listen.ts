@@ -6,6 +6,7 @@
 import { lstatSync, type Stats, unlinkSync } from "node:fs";
 import type { Socket, SocketHandler, SocketListener } from "bun";
 import { Connection } from "./connection.ts";
+import { countReason } from "./counters.ts";
 import { EchoError } from "./errors.ts";
 import { checkUnixPath, type ListenTarget, listenError } from "./listen-error.ts";
 import { type ConnectionSettings, peerName } from "./settings.ts";
@@ -86,7 +87,7 @@ function handlers(
 		open(socket) {
 			if (open.size >= settings.maxConnections) {
 				stats.rejected++;
-				counters.rejected.max_connections = (counters.rejected.max_connections ?? 0) + 1;
+				countReason(counters.rejected, "max_connections");
 				logger.warn(
 					`refusing ${peerName(socket)}: ${settings.maxConnections} connection${settings.maxConnections === 1 ? "" : "s"} open (maxConnections)`,
 				);
@@ -97,6 +98,7 @@ function handlers(
 			// Only these peers may speak for clients: anyone else could claim any address.
 			if (settings.proxyFrom && !settings.proxyFrom.has(socket.remoteAddress)) {
 				stats.proxyRefused++;
+				countReason(counters.rejected, "proxy_untrusted_peer");
 				logger.warn(`refusing ${peerName(socket)}: not a trusted proxy (proxyFrom)`);
 				socket.data = null;
 				socket.end();

@@ -1,4 +1,5 @@
 import type { Connection } from "./connection.ts";
+import { countReason } from "./counters.ts";
 import type { ConnectionSettings } from "./settings.ts";
 
 /**
@@ -44,6 +45,7 @@ export function startTimeoutSweep(settings: ConnectionSettings, open: Set<Connec
 			} else if (connection.isAwaitingProxyHeader) {
 				if (quietTicks > header.ticks && connection.abort(header.reason)) {
 					stats.proxyHeaderTimeouts++;
+					countReason(connection.counters.proxyHeaderFailures, "timeout");
 				}
 			} else if (quietTicks > idleTicks) {
 				if (connection.abort(`idle for ${idleTimeoutMs} ms (idle timeout)`)) {

@@ -340,10 +340,18 @@ export interface TransportStats {
 	/** Connections accepted (not counting the rejected ones). */
 	accepted: number;
 	/**
-	 * Connections turned away, by reason: `max_connections` (that many were open). Every reason
-	 * the server knows is present, at 0 until it happens.
+	 * Connections turned away as they arrived, never accepted, by reason: `max_connections`
+	 * (that many were open), `proxy_untrusted_peer` (with `proxyFrom`, a peer outside the
+	 * ranges). Every reason the server knows is present, at 0 until it happens.
 	 */
 	rejected: Record<string, number>;
+	/**
+	 * With `proxyProtocol`: accepted connections closed before their PROXY header was read, by
+	 * reason: `missing` (data that is no PROXY header, or the client left before a whole one),
+	 * `invalid` (a malformed header), `timeout` (not complete within `proxyHeaderTimeoutMs`).
+	 * Every reason is present, at 0 until it happens. These connections count in `accepted` too.
+	 */
+	proxyHeaderFailures: Record<string, number>;
 	/** Bytes read from clients (datagrams' bytes for `udp`). */
 	bytesReceived: number;
 	/** Bytes the kernel took for sending to clients (replies and greetings). */

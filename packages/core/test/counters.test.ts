@@ -43,7 +43,8 @@ describe("per-transport counters", () => {
 			// Raw echo: one message per read, however the kernel cut the bytes.
 			expect(tcp.messages).toBeGreaterThanOrEqual(3);
 			expect(tcp.messages).toBeLessThanOrEqual(3 * N);
-			expect(tcp.rejected).toEqual({ max_connections: 0 });
+			expect(tcp.rejected).toEqual({ max_connections: 0, proxy_untrusted_peer: 0 });
+			expect(tcp.proxyHeaderFailures).toEqual({ missing: 0, invalid: 0, timeout: 0 });
 			expect(tcp.connections).toBe(0);
 			const { durations } = tcp;
 			expect(durations.buckets).toEqual(DURATION_BUCKETS_SECONDS);

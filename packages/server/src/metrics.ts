@@ -78,13 +78,29 @@ export function createMetrics(stats: () => ServerStats, options: MetricsOptions 
 	});
 	new Counter({
 		name: "echokit_connections_rejected_total",
-		help: "Connections turned away as they arrived, by reason (max_connections: the limit was reached).",
+		help: "Connections turned away as they arrived, never accepted, by reason (max_connections: the limit was reached; proxy_untrusted_peer: a peer outside --proxy-from).",
 		labelNames: ["transport", "reason"],
 		registers,
 		collect() {
 			this.reset();
 			for (const [transport, counts] of streams(read())) {
 				for (const [reason, value] of Object.entries(counts.rejected))
+					this.inc({ transport, reason }, value);
+			}
+		},
+	});
+	// Not a reason of `rejected`: these connections were accepted (and counted so) before their
+	// header failed, and a metric's sum over a label should mean something: accepted + rejected
+	// = arrivals holds only while `rejected` keeps to connections never accepted.
+	new Counter({
+		name: "echokit_proxy_header_failures_total",
+		help: "With --proxy-protocol: accepted connections closed before a PROXY header was read, by reason (missing: no header, or the client left before a whole one; invalid: malformed; timeout: not complete in time).",
+		labelNames: ["transport", "reason"],
+		registers,
+		collect() {
+			this.reset();
+			for (const [transport, counts] of streams(read())) {
+				for (const [reason, value] of Object.entries(counts.proxyHeaderFailures))
 					this.inc({ transport, reason }, value);
 			}
 		},

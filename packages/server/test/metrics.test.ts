@@ -29,6 +29,7 @@ const FAMILIES = {
 	echokit_connections_accepted_total: "counter",
 	echokit_connections_active: "gauge",
 	echokit_connections_rejected_total: "counter",
+	echokit_proxy_header_failures_total: "counter",
 	echokit_received_bytes_total: "counter",
 	echokit_sent_bytes_total: "counter",
 	echokit_messages_total: "counter",
@@ -127,6 +128,69 @@ describe("GET /metrics", () => {
 				refused?.close();
 			},
 		);
+	});
+
+	test("proxy protocol: no header, a malformed one and a late one count by reason; a good one does not", async () => {
+		await withScrape(
+			{ proxyProtocol: true, proxyHeaderTimeoutMs: 200, idleTimeoutMs: 0 },
+			async (server, scrape) => {
+				const failures = () => server.stats().transports.tcp?.proxyHeaderFailures ?? {};
+				const before = await scrape("/metrics");
+				const tcp = (families: Map<string, Family>, name: string, labels = "") =>
+					sample(families, `${name}{${labels}transport="tcp"}`);
+				for (const reason of ["missing", "invalid", "timeout"]) {
+					expect(
+						tcp(before.families, "echokit_proxy_header_failures_total", `reason="${reason}",`),
+					).toBe(0);
+				}
+				// Data that is no PROXY header: closed at once.
+				const bare = await connect({ port: server.port });
+				bare.write("hello\n");
+				await bare.readAll().catch(() => null);
+				// A v1 header with garbage for addresses.
+				const malformed = await connect({ port: server.port });
+				malformed.write("PROXY TCP4 not-an-address 127.0.0.1 1 2\r\n");
+				await malformed.readAll().catch(() => null);
+				// Nothing at all: the header timeout closes it.
+				const silent = await connect({ port: server.port });
+				await waitFor(() => failures().timeout === 1);
+				silent.close();
+				// A whole header, then data: echoed, not a failure.
+				const proxied = await connect({ port: server.port });
+				proxied.write("PROXY TCP4 192.0.2.7 127.0.0.1 4321 8888\r\nhi");
+				await proxied.end();
+				expect(new TextDecoder().decode(await proxied.readAll())).toBe("hi");
+				await waitForClosed(server, 4);
+
+				const { families } = await scrape("/metrics");
+				const failed = (reason: string) =>
+					tcp(families, "echokit_proxy_header_failures_total", `reason="${reason}",`);
+				expect(failed("missing")).toBe(1);
+				expect(failed("invalid")).toBe(1);
+				expect(failed("timeout")).toBe(1);
+				// Accepted before their headers failed: not rejected.
+				expect(tcp(families, "echokit_connections_accepted_total")).toBe(4);
+				expect(
+					tcp(families, "echokit_connections_rejected_total", 'reason="proxy_untrusted_peer",'),
+				).toBe(0);
+			},
+		);
+	});
+
+	test("proxy protocol: a peer outside proxyFrom is rejected as proxy_untrusted_peer", async () => {
+		await withScrape({ proxyProtocol: true, proxyFrom: ["10.0.0.0/8"] }, async (server, scrape) => {
+			const client = await connect({ port: server.port });
+			client.write("PROXY TCP4 192.0.2.7 127.0.0.1 4321 8888\r\nhi");
+			await client.readAll().catch(() => null);
+			await waitFor(() => server.stats().proxyRefused === 1);
+			const { families } = await scrape("/metrics");
+			const tcp = (name: string, labels = "") =>
+				sample(families, `${name}{${labels}transport="tcp"}`);
+			expect(tcp("echokit_connections_rejected_total", 'reason="proxy_untrusted_peer",')).toBe(1);
+			expect(tcp("echokit_connections_rejected_total", 'reason="max_connections",')).toBe(0);
+			expect(tcp("echokit_connections_accepted_total")).toBe(0);
+			expect(tcp("echokit_proxy_header_failures_total", 'reason="missing",')).toBe(0);
+		});
 	});
 
 	test("unix: bytes under transport unix; an idle timeout", async () => {

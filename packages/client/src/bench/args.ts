@@ -65,6 +65,12 @@ export const benchArgs = {
 		description: "churn: close gracefully, or with a RST (no TIME_WAIT pile-up on the client)",
 	},
 	timeout: { type: "string", default: "10", valueHint: "seconds", description: "Connect timeout" },
+	"metrics-url": {
+		type: "string",
+		valueHint: "url",
+		description:
+			"The server's /metrics (echo-server --metrics-port): print what its echokit_* counters gained over the run",
+	},
 	json: {
 		type: "boolean",
 		description: "Print one JSON object instead of the table; errors too are JSON lines",
@@ -154,6 +160,9 @@ function assign(options: BenchArgs, flag: Flag, text: string): void {
 			break;
 		case "timeout":
 			options.connectTimeoutMs = Math.round(decimal(flag, text) * 1000);
+			break;
+		case "metrics-url":
+			options.metricsUrl = text;
 			break;
 		case "mode":
 			if (text !== "rr" && text !== "churn") throw invalid(flag, text, "rr or churn");

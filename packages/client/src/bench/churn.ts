@@ -81,6 +81,7 @@ class ChurnCycle {
 		Bun.connect<ChurnCycle>({ hostname, port, data: this, socket: churnHandlers }).then(
 			(socket) => {
 				this.socket = socket;
+				this.settings.stats.connections++;
 				this.pump();
 			},
 			() => this.fail(true),
@@ -97,6 +98,7 @@ class ChurnCycle {
 	onData(chunk: Uint8Array): void {
 		const { size, pattern, stats } = this.settings;
 		const length = chunk.byteLength;
+		stats.receivedBytes += length;
 		if (this.received + length > size) {
 			this.cut();
 			return;
@@ -127,7 +129,10 @@ class ChurnCycle {
 		const socket = this.socket;
 		if (socket === null || this.sent >= this.settings.size) return;
 		const written = this.settings.pattern.write(socket, this.base, this.sent, this.settings.size);
-		if (written > 0) this.sent += written;
+		if (written > 0) {
+			this.sent += written;
+			this.settings.stats.sentBytes += written;
+		}
 	}
 
 	/** Counts the cycle as an error once; `settle` ends it when no socket will report a close. */

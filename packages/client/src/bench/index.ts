@@ -17,4 +17,6 @@ export type {
 	BenchProgress,
 	BenchReport,
 	LatencyUs,
+	MetricDelta,
+	ServerMetrics,
 } from "./types.ts";

@@ -21,6 +21,8 @@ export interface ResolvedBenchOptions {
 	expect: BenchExpect;
 	close: BenchClose;
 	connectTimeoutMs: number;
+	/** An `http:` or `https:` URL, or null. */
+	metricsUrl: string | null;
 }
 
 /** Most connections one process can hold (file descriptors) and ports one address offers. */
@@ -43,6 +45,7 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
 		expect: options.expect ?? "echo",
 		close: options.close ?? "fin",
 		connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+		metricsUrl: options.metricsUrl === undefined ? null : metricsUrl(options.metricsUrl),
 	};
 	const r = resolved;
 	if (r.host === "") throw usage("--host must not be empty");
@@ -63,6 +66,17 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
 	if (r.rate !== null && r.mode === "churn") throw usage("--rate works with --mode rr only");
 	check("connect-timeout", r.connectTimeoutMs, inRange(r.connectTimeoutMs, 0, 2 ** 31), "ms");
 	return resolved;
+}
+
+/** `text` if it is an absolute http(s) URL; else an `E_USAGE` error. */
+function metricsUrl(text: string): string {
+	const url = URL.parse(text);
+	if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+		throw usage(
+			`invalid --metrics-url ${JSON.stringify(text)}: expected an http URL like http://127.0.0.1:9464/metrics`,
+		);
+	}
+	return text;
 }
 
 /** A `E_USAGE` error in the client's style. */

@@ -4,6 +4,7 @@
  */
 import { hostPort } from "@echokit/core/cli";
 import type { ResolvedBenchOptions } from "./options.ts";
+import { formatServerMetrics } from "./server-metrics.ts";
 import type { BenchStats } from "./stats.ts";
 import type { BenchReport } from "./types.ts";
 
@@ -70,7 +71,9 @@ export function formatReport(report: BenchReport): string {
 		["mismatches", count(report.mismatches)],
 	];
 	const lines = rows.map(([name, value]) => `  ${name.padEnd(11)} ${value}`);
-	return [`echo-client bench ${report.target} — ${shape}${loop}`, ...lines].join("\n");
+	const head = [`echo-client bench ${report.target} — ${shape}${loop}`, ...lines];
+	if (report.serverMetrics) head.push(formatServerMetrics(report.serverMetrics));
+	return head.join("\n");
 }
 
 function count(value: number): string {

@@ -46,6 +46,8 @@ export class RrConnection {
 	private stopped = false;
 	private failed = false;
 	private resolveClosed!: () => void;
+	/** Set by {@link stop} while it waits for the replies in flight. */
+	private drained: (() => void) | null = null;
 
 	constructor(
 		index: number,
@@ -81,22 +83,36 @@ export class RrConnection {
 		}
 	}
 
-	/** Stops sending and closes politely; the socket is cut if it does not close in `graceMs`. */
+	/**
+	 * Stops sending, waits for the replies still in flight, then closes politely; the socket is
+	 * cut if all that takes more than `graceMs`. Waiting first because bytes that arrive after
+	 * our `end()` may never be read: the bench's own byte count (set beside the server's metrics)
+	 * would then fall short of what the server sent.
+	 */
 	async stop(graceMs: number): Promise<void> {
 		this.stopped = true;
 		const socket = this.socket;
 		if (socket === null) return;
-		socket.end();
 		const timer = setTimeout(() => socket.terminate(), graceMs);
+		if (this.received < this.sent && !this.failed) {
+			await Promise.race([new Promise<void>((resolve) => (this.drained = resolve)), this.closed]);
+		}
+		socket.end();
 		await this.closed;
 		clearTimeout(timer);
 	}
 
 	/** Bun `data`. */
 	onData(chunk: Uint8Array): void {
-		if (this.stopped) return;
-		const now = performance.now();
 		const { size, pattern, stats, pipeline, intervalMs } = this.settings;
+		stats.receivedBytes += chunk.byteLength;
+		if (this.stopped) {
+			// Stopping: the replies still owed are only counted (the window is over).
+			this.received += chunk.byteLength;
+			if (this.received >= this.sent) this.drained?.();
+			return;
+		}
+		const now = performance.now();
 		const length = chunk.byteLength;
 		if (this.received + length > this.sent) {
 			// More bytes than were sent: not an echo.
@@ -156,6 +172,7 @@ export class RrConnection {
 		const written = this.settings.pattern.write(socket, this.base, this.sent, target);
 		if (written < 0) return;
 		this.sent += written;
+		this.settings.stats.sentBytes += written;
 		this.blocked = this.sent < target;
 	}
 

@@ -11,6 +11,7 @@ import { type ResolvedBenchOptions, resolveBenchOptions } from "./options.ts";
 import { Pattern } from "./pattern.ts";
 import { buildReport } from "./report.ts";
 import { RrConnection, rrHandlers } from "./rr.ts";
+import { counterDelta, scrapeCounters } from "./server-metrics.ts";
 import { BenchStats } from "./stats.ts";
 import type { BenchOptions, BenchReport } from "./types.ts";
 
@@ -22,7 +23,8 @@ const CONNECT_CONCURRENCY = 256;
 /**
  * Runs a load test against an echo server and resolves to its report. Every returned byte is
  * checked against what was sent; latency is recorded per message in an HDR histogram.
- * Rejects with a `CliError`: `E_USAGE` for bad options, `E_CONNECT` when no connection opens.
+ * Rejects with a `CliError`: `E_USAGE` for bad options, `E_CONNECT` when no connection opens,
+ * `E_METRICS_URL` when `metricsUrl` cannot be read (before the load starts, or after it ends).
  * @example
  * import { runBench, formatReport } from "@echokit/client/src/bench/index.ts";
  * const report = await runBench({ port: 9000, connections: 50, pipeline: 4, durationSec: 3 });
@@ -32,11 +34,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	const resolved = resolveBenchOptions(options);
 	const stats = new BenchStats();
 	const pattern = new Pattern(resolved.payload, resolved.expect);
+	// Before any load: a URL that cannot be read fails now, not after a whole run.
+	const { metricsUrl } = resolved;
+	const before =
+		metricsUrl === null ? null : await scrapeCounters(metricsUrl, resolved.connectTimeoutMs);
 	const load =
 		resolved.mode === "churn"
 			? await startChurn(resolved, pattern, stats)
 			: await startRr(resolved, pattern, stats);
 	const progress = options.onProgress && startProgressTimer(resolved, stats, options.onProgress);
+	let report: BenchReport;
 	try {
 		if (resolved.warmupSec > 0) await Bun.sleep(resolved.warmupSec * 1000);
 		stats.startMeasuring();
@@ -47,11 +54,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 		const durationSec = (performance.now() - started) / 1000;
 		stats.stopMeasuring();
 		options.onPhase?.("done");
-		return buildReport(resolved, stats, durationSec);
+		report = buildReport(resolved, stats, durationSec);
 	} finally {
 		progress?.stop();
 		await load.stop(GRACE_MS);
 	}
+	// After the load stopped: every connection closed, so the server has read and echoed all.
+	if (metricsUrl !== null && before !== null) {
+		const after = await scrapeCounters(metricsUrl, resolved.connectTimeoutMs);
+		const { connections, sentBytes, receivedBytes } = stats;
+		report.serverMetrics = counterDelta(metricsUrl, before, after, {
+			connections,
+			sentBytes,
+			receivedBytes,
+		});
+	}
+	return report;
 }
 
 interface Load {
@@ -82,6 +100,7 @@ async function startRr(
 			);
 			connections.push(connection);
 			sockets.push(socket);
+			stats.connections++;
 		} catch (error) {
 			lastError = error;
 			stats.errors++;
@@ -120,6 +139,7 @@ async function startChurn(
 			options.connectTimeoutMs,
 		);
 		probe.end();
+		stats.connections++;
 	} catch (error) {
 		throw connectError(options, error);
 	}

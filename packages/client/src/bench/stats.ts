@@ -17,6 +17,12 @@ export class BenchStats {
 	errors = 0;
 	/** Over the whole run, warm-up included. */
 	mismatches = 0;
+	/** Connections opened, over the whole run. */
+	connections = 0;
+	/** Bytes the kernel took for sending, over the whole run (one addition per write). */
+	sentBytes = 0;
+	/** Bytes read back, over the whole run (one addition per read). */
+	receivedBytes = 0;
 	/** Pure-JS histogram (no WebAssembly to initialise); values in µs, 3 significant digits. */
 	private readonly histogram = hdr.build({
 		bitBucketSize: 64,

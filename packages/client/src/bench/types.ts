@@ -72,6 +72,13 @@ export interface BenchOptions {
 	close?: BenchClose;
 	/** Give up connecting after this many milliseconds. Default 10000. */
 	connectTimeoutMs?: number;
+	/**
+	 * An echo-server's Prometheus endpoint (`echo-server --metrics-port`), e.g.
+	 * `http://127.0.0.1:9464/metrics`: read before the load starts and after it stopped, and
+	 * the change of its `echokit_*` counters is the report's `serverMetrics`. One that cannot be
+	 * read fails the run before any load, with `E_METRICS_URL` (also within `connectTimeoutMs`).
+	 */
+	metricsUrl?: string;
 	/** Called about once a second while running, e.g. with {@link createProgressLine}'s `update`. */
 	onProgress?: (progress: BenchProgress) => void;
 	/**
@@ -132,4 +139,38 @@ export interface BenchReport {
 	errors: number;
 	/** Messages with at least one byte different from what was sent. */
 	mismatches: number;
+	/** With `metricsUrl`: what the server counted during the run. */
+	serverMetrics?: ServerMetrics;
+}
+
+/**
+ * The change of an echo-server's `echokit_*` counters over a whole bench run (warm-up and the
+ * close included), beside the bench's own count over the same span: for an echo, the server's
+ * `echokit_received_bytes_total` should gain `client.sentBytes`, its
+ * `echokit_sent_bytes_total` `client.receivedBytes`, and `echokit_connections_accepted_total`
+ * `client.connections` (unless other clients used the server meanwhile).
+ */
+export interface ServerMetrics {
+	/** The URL read. */
+	url: string;
+	/** Every `echokit_*` counter series of the second scrape, with its gain (0 included). */
+	counters: MetricDelta[];
+	/** The bench's own count over the run, all connections included. */
+	client: {
+		/** Connections the bench opened (churn: each cycle's, and the first probe). */
+		connections: number;
+		/** Bytes the kernel took from the bench for sending. */
+		sentBytes: number;
+		/** Bytes the bench read back. */
+		receivedBytes: number;
+	};
+}
+
+/** One counter series and how much it gained. */
+export interface MetricDelta {
+	/** e.g. `echokit_received_bytes_total`. */
+	name: string;
+	/** e.g. `{ transport: "tcp" }`. */
+	labels: Record<string, string>;
+	delta: number;
 }
