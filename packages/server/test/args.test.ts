@@ -1,16 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { parseFlags } from "../src/args.ts";
-import { CliError } from "../src/errors.ts";
+import { usageMessage } from "./usage-error.ts";
 
 function usageError(args: string[]): string {
-	try {
-		parseFlags(args);
-	} catch (error) {
-		expect(error).toBeInstanceOf(CliError);
-		expect((error as CliError).exitCode).toBe(2);
-		return (error as CliError).message;
-	}
-	throw new Error(`no error for ${args.join(" ")}`);
+	return usageMessage(() => parseFlags(args));
 }
 
 describe("parseFlags", () => {

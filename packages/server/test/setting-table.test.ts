@@ -10,6 +10,7 @@ import { readEnv } from "../src/env.ts";
 import { CliError } from "../src/errors.ts";
 import { SETTINGS, type SettingName, type SettingSpec } from "../src/setting-table.ts";
 import { resolveSettings } from "../src/settings.ts";
+import { usageMessage } from "./usage-error.ts";
 
 const TABLE = Object.entries(SETTINGS) as [SettingName, SettingSpec][];
 
@@ -199,15 +200,7 @@ describe("precedence: flags over the environment over the config file over the d
 	});
 
 	test("clashes name the variable: within the environment, and with another source", () => {
-		const message = (run: () => unknown) => {
-			try {
-				run();
-			} catch (error) {
-				expect((error as CliError).code).toBe("E_USAGE");
-				return (error as CliError).message;
-			}
-			throw new Error("no error");
-		};
+		const message = usageMessage;
 		expect(message(() => readEnv({ ECHO_SERVER_TLS_CERT: "c.pem" }))).toBe(
 			"ECHO_SERVER_TLS_CERT and ECHO_SERVER_TLS_KEY go together: give both or neither",
 		);

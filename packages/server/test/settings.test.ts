@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { availableParallelism } from "node:os";
 import type { LoadedConfig } from "../src/config.ts";
-import type { CliError } from "../src/errors.ts";
 import { createLogger } from "../src/logger.ts";
 import { serverOptions } from "../src/serve.ts";
 import { DEFAULTS, resolveSettings } from "../src/settings.ts";
 import type { EchoConfig } from "../src/types.ts";
+import { usageMessage } from "./usage-error.ts";
 
 const loaded = (values: EchoConfig): LoadedConfig => ({
 	file: "/etc/echo/echo.config.ts",
@@ -96,15 +96,7 @@ describe("resolveSettings: limits, transports, workers", () => {
 	});
 
 	test("a flag and the config that clash: a usage error naming both", () => {
-		const clash = (run: () => unknown) => {
-			try {
-				run();
-			} catch (error) {
-				expect((error as CliError).code).toBe("E_USAGE");
-				return (error as CliError).message;
-			}
-			throw new Error("no error");
-		};
+		const clash = usageMessage;
 		const unix = loaded({ unix: "/run/echo.sock" });
 		expect(clash(() => resolveSettings({ udp: true }, unix, "/etc/echo"))).toBe(
 			"--udp needs a port: it cannot be used with unix in echo.config.ts",
