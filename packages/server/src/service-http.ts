@@ -30,6 +30,12 @@ export interface ServiceHttpOptions {
 	registry?: MetricsSource;
 	/** Whether the server accepts new clients now: `/readyz` answers 200 when true, else 503. */
 	ready: () => boolean;
+	/**
+	 * Milliseconds a rendered `/metrics` page is served again before the next render. Default
+	 * 250: however fast scrapes come (a tight loop, many scrapers), rendering costs at most four
+	 * times a second, so scrapes cannot starve echo traffic; Prometheus scrapes every 15–60 s.
+	 */
+	renderIntervalMs?: number;
 }
 
 /** A running service listener. */
@@ -50,7 +56,8 @@ export interface ServiceHttp {
  */
 export function startServiceHttp(options: ServiceHttpOptions): ServiceHttp {
 	const hostname = options.hostname ?? "127.0.0.1";
-	const { registry, ready } = options;
+	const { ready } = options;
+	const registry = options.registry && throttled(options.registry, options.renderIntervalMs ?? 250);
 	let server: Server<undefined>;
 	try {
 		server = Bun.serve({
@@ -73,6 +80,29 @@ export function startServiceHttp(options: ServiceHttpOptions): ServiceHttp {
 
 /** The part of a prom-client `Registry` that `/metrics` uses. */
 export type MetricsSource = Pick<Registry, "metrics" | "contentType">;
+
+/**
+ * `source`, rendered at most once per `intervalMs`: a scrape within that time of the last
+ * render gets the same page, and scrapes during a render share it.
+ */
+function throttled(source: MetricsSource, intervalMs: number): MetricsSource {
+	let last: { page: Promise<string>; at: number } | null = null;
+	return {
+		contentType: source.contentType,
+		metrics() {
+			const now = performance.now();
+			if (!last || now - last.at >= intervalMs) {
+				const page = source.metrics();
+				last = { page, at: now };
+				// A failed render is not served again.
+				page.catch(() => {
+					if (last?.page === page) last = null;
+				});
+			}
+			return last.page;
+		},
+	};
+}
 
 async function respond(
 	request: Request,

@@ -292,6 +292,7 @@ async function withScrape(
 		port: 0,
 		registry: createMetrics(() => server.stats()),
 		ready: () => true,
+		renderIntervalMs: 0, // every scrape renders: values right after traffic
 	});
 	const scrape: Scrape = async (path) => {
 		const response = await fetch(`${http.url}${path}`);

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { connect, type Logger, startServer } from "@echokit/core";
 import { CliError } from "../src/errors.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { type ServiceHttp, startServiceHttp } from "../src/service-http.ts";
+import { type MetricsSource, type ServiceHttp, startServiceHttp } from "../src/service-http.ts";
 import { stopAfterDelay } from "../src/shutdown-delay.ts";
 
 describe("service listener routes", () => {
@@ -180,3 +180,24 @@ async function withHttp(
 		await http.stop();
 	}
 }
+
+test("/metrics renders at most once per renderIntervalMs, however fast scrapes come", async () => {
+	let renders = 0;
+	const registry: MetricsSource = {
+		contentType: "text/plain; version=0.0.4; charset=utf-8" as MetricsSource["contentType"],
+		metrics: async () => `renders ${++renders}\n`,
+	};
+	await withHttp({ registry, renderIntervalMs: 60_000 }, async (http) => {
+		const pages = await Promise.all(
+			Array.from({ length: 20 }, () => fetch(`${http.url}/metrics`).then((r) => r.text())),
+		);
+		expect(new Set(pages)).toEqual(new Set(["renders 1\n"]));
+		expect(await (await fetch(`${http.url}/metrics`)).text()).toBe("renders 1\n");
+		expect(renders).toBe(1);
+	});
+	await withHttp({ registry, renderIntervalMs: 0 }, async (http) => {
+		await fetch(`${http.url}/metrics`);
+		await fetch(`${http.url}/metrics`);
+		expect(renders).toBe(3);
+	});
+});
