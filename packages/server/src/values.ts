@@ -83,10 +83,18 @@ export function toDrainSeconds(value: unknown): number {
 	return seconds(value, "0 = end connections at once");
 }
 
-/** `--shutdown-delay`: seconds, where 0 means no delay (the graceful stop begins at once). */
+/**
+ * `--shutdown-delay`: seconds, where 0 means no delay (the graceful stop begins at once); at most
+ * {@link MAX_DELAY_SECONDS}, the longest a timer can wait.
+ */
 export function toDelaySeconds(value: unknown): number {
-	return seconds(value, "0 = no delay");
+	const delay = seconds(value, "0 = no delay");
+	if (delay <= MAX_DELAY_SECONDS) return delay;
+	throw new InvalidValue(`a number of seconds from 0 to ${MAX_DELAY_SECONDS} (0 = no delay)`);
 }
+
+/** The longest a JavaScript timer waits (2^31 − 1 ms, about 24.8 days), in whole seconds. */
+export const MAX_DELAY_SECONDS = 2_147_483;
 
 function seconds(value: unknown, zero: string): number {
 	const seconds =

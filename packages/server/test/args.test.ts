@@ -49,6 +49,11 @@ describe("parseFlags", () => {
 		expect(usageError(["--idle-timeout", "-1"])).toContain("0 = never");
 	});
 
+	test("--shutdown-delay longer than a timer can wait is refused, not cut to 1 ms", () => {
+		expect(usageError(["--shutdown-delay", "99999999999"])).toContain("from 0 to 2147483");
+		expect(parseFlags(["--shutdown-delay", "2147483"]).shutdownDelay).toBe(2147483);
+	});
+
 	test("a repeated single-valued flag: the last wins", () => {
 		expect(parseFlags(["--port", "1", "--port", "2"]).port).toBe(2);
 	});
