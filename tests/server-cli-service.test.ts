@@ -53,7 +53,9 @@ describe("--metrics-port", () => {
 			const result = await runServer(["--port", "0", "--metrics-port", String(held.port)]);
 			expect(result.code).toBe(3);
 			expect(result.stderr.trim().split("\n")).toHaveLength(1);
-			expect(result.stderr).toContain(`127.0.0.1:${held.port}`);
+			expect(result.stderr).toContain(
+				`metrics listener (--metrics-port): port ${held.port} on 127.0.0.1 is already in use`,
+			);
 			expect(result.stderr).toContain("(E_ADDR_IN_USE)");
 		} finally {
 			held.stop(true);

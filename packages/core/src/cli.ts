@@ -13,6 +13,7 @@
 
 export { bareHost, hostPort } from "./address.ts";
 export { parseRanges } from "./cidr.ts";
+export { listenError } from "./listen-error.ts";
 
 /** The environment variables {@link shouldColor} reads. */
 export type ColorEnv = Readonly<Record<string, string | undefined>>;

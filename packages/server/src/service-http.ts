@@ -12,10 +12,11 @@
  * reaches the echo listener, whose connections are the only ones logged.
  * @module
  */
-import { hostPort } from "@echokit/core/cli";
+import { EchoError } from "@echokit/core";
+import { hostPort, listenError } from "@echokit/core/cli";
 import type { Server } from "bun";
 import type { Registry } from "prom-client";
-import { CliError, type CliErrorCode } from "./errors.ts";
+import { type CliError, toCliError } from "./errors.ts";
 
 /** Options of {@link startServiceHttp}. */
 export interface ServiceHttpOptions {
@@ -136,21 +137,9 @@ function text(status: number, body: string, headers: Record<string, string> = {}
 
 /** What Bun's bind failure means, in the CLI's listen codes. */
 function bindError(hostname: string, port: number, error: unknown): CliError {
-	const code = (error as { code?: unknown } | null)?.code;
-	const known: Record<string, [CliErrorCode, string]> = {
-		EADDRINUSE: ["E_ADDR_IN_USE", "the port is in use"],
-		EACCES: ["E_PERMISSION", "permission denied"],
-		EADDRNOTAVAIL: ["E_ADDR_NOT_AVAILABLE", "no such address on this machine"],
-	};
-	const [cliCode, reason] = known[String(code)] ?? [
-		"E_LISTEN",
-		error instanceof Error ? error.message : String(error),
-	];
-	return new CliError(
-		cliCode,
-		`cannot listen for metrics on ${hostPort(hostname, port)}: ${reason}`,
-		{
-			cause: error,
-		},
+	// The echo listener's words and codes for the same cause, naming this listener.
+	const cause = listenError({ host: hostname, port }, error);
+	return toCliError(
+		new EchoError(cause.code, `metrics listener (--metrics-port): ${cause.message}`),
 	);
 }

@@ -78,7 +78,7 @@ describe("service listener routes", () => {
 			expect(error).toBeInstanceOf(CliError);
 			expect((error as CliError).code).toBe("E_ADDR_IN_USE");
 			expect((error as CliError).message).toBe(
-				`cannot listen for metrics on 127.0.0.1:${http.port}: the port is in use`,
+				`metrics listener (--metrics-port): port ${http.port} on 127.0.0.1 is already in use`,
 			);
 		});
 	});
