@@ -77,6 +77,31 @@ describe("--metrics-port with --workers", () => {
 	});
 });
 
+test("--workers: a worker that does not answer fails the scrape (500) rather than lowering the sum", async () => {
+	const server = new ServerProcess([
+		"--port",
+		"0",
+		"--metrics-port",
+		"0",
+		"--workers",
+		"2",
+		"--json",
+	]);
+	const listening = JSON.parse(
+		(await server.waitFor(/^\{.*"Listening on [^\n]*$/m))[0] as string,
+	) as { pids: number[] };
+	const url = (await server.waitFor(/Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/))[1];
+	const stopped = listening.pids[0] as number;
+	process.kill(stopped, "SIGSTOP");
+	try {
+		expect((await fetch(`${url}/metrics`)).status).toBe(500);
+	} finally {
+		process.kill(stopped, "SIGCONT");
+	}
+	await Bun.sleep(300); // past the page's reuse window
+	expect((await fetch(`${url}/metrics`)).status).toBe(200);
+});
+
 describe("--shutdown-delay", () => {
 	test("after SIGTERM /readyz is 503 at once while new clients are still served; then a graceful stop, exit 0", async () => {
 		const { server, port, url } = await serviceServer(["--shutdown-delay", "1.5"]);

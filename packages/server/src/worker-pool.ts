@@ -174,13 +174,21 @@ class WorkerPool {
 		return !this.stopping;
 	}
 
-	/** Asks every ready worker for its metrics and sums them, in the Prometheus text format. */
+	/**
+	 * Asks every ready worker for its metrics and sums them, in the Prometheus text format.
+	 * Rejects when a worker does not answer within {@link METRICS_WAIT_MS}: a sum without it
+	 * would fall, which Prometheus takes for a counter reset (the scrape fails instead, 500).
+	 */
 	async metrics(): Promise<string> {
 		const asked = [...this.live.values()].filter((worker) => worker.ready);
 		const replies = await Promise.all(asked.map((worker) => this.ask(worker)));
-		return aggregateMetrics(
-			replies.filter((reply) => reply !== null).map((reply) => reply.metrics as never[]),
-		);
+		const silent = asked.filter((_, i) => replies[i] === null).map((worker) => worker.index);
+		if (silent.length > 0) {
+			throw new Error(
+				`worker ${silent.join(", ")} did not answer within ${METRICS_WAIT_MS / 1000} s: no partial sum`,
+			);
+		}
+		return aggregateMetrics(replies.map((reply) => (reply as MetricsReply).metrics as never[]));
 	}
 
 	/** Stops every worker (e.g. when the metrics listener cannot start). */
