@@ -121,6 +121,41 @@ describe("echo-client bench --metrics-url", () => {
 		expect(await scrape(url, `echokit_connections_accepted_total${TCP}`)).toBe(CONNECTIONS + 1);
 	});
 
+	test("a page that never ends (or is far too big) is cut at 16 MiB: E_METRICS_URL, memory bounded", async () => {
+		const { port } = await serviceServer();
+		const line = new TextEncoder().encode(`# ${"x".repeat(1022)}\n`);
+		let sent = 0;
+		// 64 MiB of comments at most, then the page ends: a bounded stand-in for an endless one.
+		const endless = Bun.serve({
+			hostname: "127.0.0.1",
+			port: 0,
+			fetch: () =>
+				new Response(
+					new ReadableStream({
+						pull(controller) {
+							if (sent >= 64 * 1024 * 1024) return controller.close();
+							sent += line.byteLength * 64;
+							for (let i = 0; i < 64; i++) controller.enqueue(line);
+						},
+					}),
+				),
+		});
+		try {
+			const ran = await run([
+				"bench",
+				"--port",
+				`${port}`,
+				"--metrics-url",
+				`http://127.0.0.1:${endless.port}/metrics`,
+			]);
+			expect(ran.code).toBe(3);
+			expectOneErrorLine(ran.stderr, "E_METRICS_URL");
+			expect(ran.stderr).toContain("the page is over 16 MiB");
+		} finally {
+			endless.stop(true);
+		}
+	});
+
 	test("a URL that cannot be read: one line with E_METRICS_URL, exit 3, and no load at all", async () => {
 		const { port, url } = await serviceServer();
 		const nothing = `http://127.0.0.1:${await closedPort()}/metrics`;

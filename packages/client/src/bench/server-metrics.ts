@@ -35,7 +35,9 @@ export async function scrapeCounters(url: string, timeoutMs: number): Promise<Co
 			redirect: "error",
 		});
 		if (!response.ok) throw fail(`HTTP ${response.status}`);
-		text = await response.text();
+		text = await readCapped(response, MAX_PAGE_BYTES, (bytes) =>
+			fail(`the page is over ${bytes / MiB} MiB: not an echo-server's /metrics`),
+		);
 	} catch (error) {
 		if (error instanceof CliError) throw error;
 		throw fail(fetchProblem(error, timeoutMs), error);
@@ -113,6 +115,29 @@ export function seriesKey(name: string, labels: Record<string, string>): string 
 
 function escapeLabel(value: string): string {
 	return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+const MiB = 1024 * 1024;
+/** An echo-server's page is a few KiB; anything this big is something else, or endless. */
+const MAX_PAGE_BYTES = 16 * MiB;
+
+/** The body as text, read chunk by chunk; throws `tooBig(limit)` once it passes `limit` bytes. */
+async function readCapped(
+	response: Response,
+	limit: number,
+	tooBig: (limit: number) => Error,
+): Promise<string> {
+	const chunks: Uint8Array[] = [];
+	let bytes = 0;
+	for await (const chunk of response.body ?? []) {
+		bytes += chunk.byteLength;
+		if (bytes > limit) {
+			await response.body?.cancel().catch(() => {});
+			throw tooBig(limit);
+		}
+		chunks.push(chunk);
+	}
+	return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 function fetchProblem(error: unknown, timeoutMs: number): string {
