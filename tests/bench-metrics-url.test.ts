@@ -198,3 +198,15 @@ describe("echo-client bench --metrics-url", () => {
 		expect(ran.stderr).toContain('invalid --metrics-url "127.0.0.1:9464/metrics"');
 	});
 });
+
+describe("echo-client bench against a server that answers nothing", () => {
+	test("log-only: the report shows 0 messages, then E_BENCH_FAILED and exit 1, not a silent 0", async () => {
+		const server = new ServerProcess(["--port", "0", "--quiet", "--plugin", "log-only"]);
+		const port = await server.listening();
+		const ran = await run(["bench", "--port", `${port}`, "--duration", "0.5", "--warmup", "0"]);
+		expect(ran.code).toBe(1);
+		expect(text(ran.stdout)).toContain("messages");
+		expectOneErrorLine(ran.stderr, "E_BENCH_FAILED");
+		expect(ran.stderr).toContain("no message was answered during the run");
+	});
+});

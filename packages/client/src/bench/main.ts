@@ -51,6 +51,10 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
 			const message = `${mismatches} mismatched messages, ${errors} connection errors`;
 			throw new CliError("E_BENCH_FAILED", message);
 		}
+		if (report.messages === 0) {
+			// Connected, yet nothing came back: a server that answers nothing (log-only) or stalls.
+			throw new CliError("E_BENCH_FAILED", "no message was answered during the run");
+		}
 		return 0;
 	} catch (error) {
 		const cliError = toCliError(error);
