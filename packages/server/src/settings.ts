@@ -127,7 +127,36 @@ export function resolveSettings(
 			);
 		}
 	}
+	checkProxySettings(settings, from, tlsFlags ? from("tlsCert") : `tls in ${shown}`);
 	return settings;
+}
+
+/**
+ * The PROXY protocol settings that do not go together, named as they were given (flag,
+ * variable or config key), before core would refuse them in its own option names.
+ */
+function checkProxySettings(
+	settings: Settings,
+	from: (name: SettingName) => string,
+	tlsFrom: string,
+): void {
+	const usage = (message: string) => new CliError("E_USAGE", message);
+	if (settings.proxyFrom !== undefined && !settings.proxyProtocol) {
+		throw usage(
+			`${from("proxyFrom")} lists the proxies trusted to send a PROXY header: it needs --proxy-protocol`,
+		);
+	}
+	if (!settings.proxyProtocol) return;
+	if (settings.tls) {
+		throw usage(
+			`${from("proxyProtocol")} cannot be used with TLS (${tlsFrom}): the PROXY header comes before the TLS handshake; terminate TLS at the proxy`,
+		);
+	}
+	if (settings.proxyFrom !== undefined && settings.unix !== undefined) {
+		throw usage(
+			`${from("proxyFrom")} cannot be used with ${from("unix")}: a Unix socket's peers have no address (the file's permissions decide who connects)`,
+		);
+	}
 }
 
 const SPECIAL = new Set<SettingName>(["unix", "tlsCert", "tlsKey", "plugins", "workers", "config"]);

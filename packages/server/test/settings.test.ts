@@ -95,6 +95,20 @@ describe("resolveSettings: limits, transports, workers", () => {
 		expect(settings.port).toBe(9000);
 	});
 
+	test("PROXY protocol settings that do not go together: named as given, before core sees them", () => {
+		expect(usageMessage(() => resolveSettings({ proxyFrom: ["10.0.0.0/8"] }, null, "/cwd"))).toBe(
+			"--proxy-from lists the proxies trusted to send a PROXY header: it needs --proxy-protocol",
+		);
+		const tls = loaded({ proxyProtocol: true, tls: { cert: "c.pem", key: "k.pem" } });
+		expect(usageMessage(() => resolveSettings({}, tls, "/cwd"))).toContain(
+			"echo.config.ts cannot be used with TLS (tls in ../etc/echo/echo.config.ts)",
+		);
+		const unix = { proxyProtocol: true, proxyFrom: ["10.0.0.0/8"], unix: "/tmp/e.sock" };
+		expect(usageMessage(() => resolveSettings(unix, null, "/cwd"))).toContain(
+			"--proxy-from cannot be used with --unix",
+		);
+	});
+
 	test("a flag and the config that clash: a usage error naming both", () => {
 		const clash = usageMessage;
 		const unix = loaded({ unix: "/run/echo.sock" });
