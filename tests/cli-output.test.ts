@@ -187,7 +187,9 @@ describe("colour follows the terminal, NO_COLOR and FORCE_COLOR", () => {
 		]);
 		const [help, ...rest] = runs;
 		expect(help?.stdout).toContain(ESC);
-		expect(rest.map((ran) => ran.code)).toEqual([2, 0, 3, 2, 0, 3, 2]);
+		// The bench's 64 B messages have no newline: a lines server with its transcript holds them
+		// as one unfinished line and answers nothing, so the bench fails after its report (1).
+		expect(rest.map((ran) => ran.code)).toEqual([2, 0, 3, 2, 1, 3, 2]);
 		expect(rest[1]?.stdout).toBe("hello");
 		expect(rest[4]?.stdout).toContain("echo-client bench 127.0.0.1");
 		for (const output of [

@@ -69,10 +69,12 @@ describe("runBench against an in-process server", () => {
 				"mode",
 				"pipeline",
 				"rate",
+				"receivedBytes",
 				"size",
 				"target",
 			].sort(),
 		);
+		expect(report.receivedBytes).toBeGreaterThanOrEqual(report.messages * report.size);
 	});
 
 	test("pipelined large messages (partial writes, drain) all come back exact", async () => {
@@ -277,6 +279,7 @@ describe("output", () => {
 		latencyUs: { p50: 100, p90: 150, p99: 300, p999: 900, max: 4000, mean: 110.5 },
 		errors: 0,
 		mismatches: 0,
+		receivedBytes: 25_600_000,
 	};
 
 	test("formatReport shows the numbers", () => {

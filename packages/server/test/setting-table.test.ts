@@ -61,6 +61,7 @@ const ANY_TEXT: SettingName[] = [
 const COMPANIONS: Partial<Record<SettingName, SettingName>> = {
 	tlsCert: "tlsKey",
 	tlsKey: "tlsCert",
+	proxyFrom: "proxyProtocol",
 };
 
 /** What `resolveSettings` makes of the sample of `name`, where it keeps it. */

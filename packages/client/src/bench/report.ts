@@ -29,6 +29,7 @@ export function buildReport(
 		latencyUs: stats.latency(),
 		errors: stats.errors,
 		mismatches: stats.mismatches,
+		receivedBytes: stats.receivedBytes,
 	};
 }
 

@@ -59,6 +59,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 		progress?.stop();
 		await load.stop(GRACE_MS);
 	}
+	report.receivedBytes = stats.receivedBytes;
 	// After the load stopped: every connection closed, so the server has read and echoed all.
 	if (metricsUrl !== null && before !== null) {
 		const after = await scrapeCounters(metricsUrl, resolved.connectTimeoutMs);

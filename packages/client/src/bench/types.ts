@@ -139,6 +139,11 @@ export interface BenchReport {
 	errors: number;
 	/** Messages with at least one byte different from what was sent. */
 	mismatches: number;
+	/**
+	 * Bytes received over the whole run, warm-up and the end's grace for replies in flight
+	 * included: 0 means the server answered nothing at all (a `log-only` server).
+	 */
+	receivedBytes: number;
 	/** With `metricsUrl`: what the server counted during the run. */
 	serverMetrics?: ServerMetrics;
 }
