@@ -55,6 +55,15 @@ test("an invalid variable: one line naming it, E_USAGE, exit 2", async () => {
 	);
 });
 
+test("a misspelled variable is an error, as a misspelled flag is: it would start on the default port", async () => {
+	const { code, stdout, stderr } = await runServer([], { env: { ECHO_SERVER_PROT: "0" } });
+	expect(code).toBe(2);
+	expect(stdout).toBe("");
+	expect(stderr).toBe(
+		"echo-server: unknown variable ECHO_SERVER_PROT (did you mean ECHO_SERVER_PORT?); see --help (E_USAGE)\n",
+	);
+});
+
 test("ECHO_SERVER_JSON=true: even a usage error is a JSON line", async () => {
 	const { code, stderr } = await runServer(["--prot", "1"], { env: { ECHO_SERVER_JSON: "true" } });
 	expect(code).toBe(2);

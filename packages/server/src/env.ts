@@ -4,6 +4,7 @@
  * variable, the variable over the file. Meant for containers and service managers, where the
  * environment is how settings arrive.
  */
+import leven from "leven";
 import { layerClash } from "./args.ts";
 import { CliError } from "./errors.ts";
 import {
@@ -13,6 +14,7 @@ import {
 	type SettingSpec,
 } from "./setting-table.ts";
 import { InvalidValue } from "./values.ts";
+import { WORKER_ENV } from "./worker-protocol.ts";
 
 /** The environment as {@link readEnv} reads it. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -21,11 +23,14 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * The settings `env` gives, checked like their flags. An empty variable counts as unset (a
  * template that leaves it blank means "no opinion"). A `list` setting (`ECHO_SERVER_PLUGINS`)
  * takes whitespace-separated values, in order; a boolean `true` or `false`. Throws `E_USAGE`
- * naming the variable: `invalid ECHO_SERVER_PORT "x": expected an integer from 0 to 65535`.
+ * naming the variable: `invalid ECHO_SERVER_PORT "x": expected an integer from 0 to 65535`; and
+ * for a set `ECHO_SERVER_*` variable that names no setting (a typo like `ECHO_SERVER_PROT`
+ * would otherwise start on the default port, as an unknown flag would).
  * @example
  * readEnv({ ECHO_SERVER_PORT: "0", ECHO_SERVER_FRAMING: "lines" }); // { port: 0, framing: "lines" }
  */
 export function readEnv(env: Env = process.env): SettingLayer {
+	checkNames(env);
 	const layer: Record<string, unknown> = {};
 	for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
 		const text = spec.env === undefined ? undefined : env[spec.env]?.trim();
@@ -44,6 +49,25 @@ export function readEnv(env: Env = process.env): SettingLayer {
 	if (clash) throw usage(clash);
 	return layer;
 }
+
+/** The variables of the table, and the one a primary sets for its workers. */
+const KNOWN = new Set<string>([
+	...Object.values(SETTINGS).flatMap((spec: SettingSpec) => (spec.env ? [spec.env] : [])),
+	WORKER_ENV,
+]);
+
+function checkNames(env: Env): void {
+	const unknown = Object.keys(env).filter(
+		(name) => name.startsWith(PREFIX) && !KNOWN.has(name) && env[name]?.trim(),
+	);
+	if (unknown.length === 0) return;
+	if (unknown.length > 1) throw usage(`unknown variables ${unknown.join(", ")}; see --help`);
+	const name = unknown[0] as string;
+	const guess = [...KNOWN].find((candidate) => leven(candidate, name) <= 2);
+	throw usage(`unknown variable ${name}${guess ? ` (did you mean ${guess}?)` : ""}; see --help`);
+}
+
+const PREFIX = "ECHO_SERVER_";
 
 function usage(message: string): CliError {
 	return new CliError("E_USAGE", message);
