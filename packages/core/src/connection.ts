@@ -16,6 +16,7 @@
  */
 import { countPluginError, countReason, recordDuration } from "./counters.ts";
 import { logStack, PluginError } from "./errors.ts";
+import { handshakeFailure, LEFT_DURING_HANDSHAKE } from "./handshake-failure.ts";
 import { endsWithCR, LineBuffer } from "./line-buffer.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { checkMove, Phase, type PhaseName, phaseName } from "./phase.ts";
@@ -584,23 +585,6 @@ export class Connection implements ConnectionInfo {
 		this.inboxBytes = 0;
 		if (from > Phase.proxy) this.pipeline?.close(); // `open` hooks ran
 	}
-}
-
-const LEFT_DURING_HANDSHAKE = "the client left before its TLS handshake finished";
-
-/**
- * Why a handshake failed, in words: the reason in an OpenSSL error (`error:…:WRONG_VERSION_NUMBER`
- * → `TLS handshake failed: wrong version number`), or that the client left (Bun's "Client network
- * socket disconnected before secure TLS connection was established").
- */
-function handshakeFailure(error: Error | null | undefined): string {
-	const message = error?.message ?? "unknown error";
-	if (/disconnected before secure TLS connection/i.test(message)) return LEFT_DURING_HANDSHAKE;
-	const reason = message.startsWith("error:") ? (message.split(":").pop() ?? message) : message;
-	const words = reason.toLowerCase().replaceAll("_", " ");
-	// A plaintext client's first bytes read as a TLS record of a version that does not exist.
-	const hint = /wrong version number|http request/.test(words) ? " (not TLS?)" : "";
-	return `TLS handshake failed: ${words}${hint}`;
 }
 
 const NEWLINE_BYTE = 0x0a;
