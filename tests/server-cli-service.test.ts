@@ -91,6 +91,52 @@ describe("--metrics-port with --workers", () => {
 	});
 });
 
+test("--workers: a worker killed and replaced takes no counts with it; process_start_time_seconds is the primary's", async () => {
+	const server = new ServerProcess([
+		"--port",
+		"0",
+		"--metrics-port",
+		"0",
+		"--workers",
+		"2",
+		"--json",
+	]);
+	const listening = JSON.parse(
+		(await server.waitFor(/^\{.*"Listening on [^\n]*$/m))[0] as string,
+	) as { pids: number[]; port: number };
+	const url = (await server.waitFor(/Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/))[1];
+	const texts = Array.from({ length: 20 }, (_, i) => `client ${i}`.padEnd(10, "."));
+	expect(await Promise.all(texts.map((text) => exchange(listening.port, text)))).toEqual(texts);
+	const before = await (await fetch(`${url}/metrics`)).text();
+	const accepted = 'echokit_connections_accepted_total{transport="tcp"}';
+	const durations = 'echokit_connection_duration_seconds_count{transport="tcp"}';
+	const received = 'echokit_received_bytes_total{transport="tcp"}';
+	expect([sample(before, accepted), sample(before, durations)]).toEqual([20, 20]);
+	const started = sample(before, "process_start_time_seconds");
+	expect(started).toBeGreaterThan(0);
+	expect(started).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+
+	// Kill a worker that served some of the 20 (its JSON Connected lines carry its pid): its
+	// share would leave the sum with it.
+	const victim = await server.waitUntil(() => {
+		const line = server.stdout.match(/^\{.*"Connected to [^\n]*$/m)?.[0];
+		return line === undefined ? undefined : (JSON.parse(line) as { pid: number }).pid;
+	}, "a Connected line");
+	expect(listening.pids).toContain(victim);
+	process.kill(victim, "SIGKILL");
+	await server.waitFor(/worker \d replaced by a new one/, "stderr");
+	const after = await (await fetch(`${url}/metrics`)).text();
+	expect(sample(after, accepted)).toBe(20);
+	expect(sample(after, durations)).toBe(20);
+	expect(sample(after, received)).toBe(200);
+	expect(sample(after, "process_start_time_seconds")).toBe(started);
+	// The dead worker's gauges are gone: nothing is open.
+	expect(sample(after, 'echokit_connections_active{transport="tcp"}')).toBe(0);
+	expect(await exchange(listening.port, "still served")).toBe("still served");
+	const later = await (await fetch(`${url}/metrics`)).text();
+	expect(sample(later, accepted)).toBeGreaterThanOrEqual(20);
+});
+
 test("--workers: a worker that does not answer fails the scrape (500) rather than lowering the sum", async () => {
 	const server = new ServerProcess([
 		"--port",

@@ -115,6 +115,15 @@ describe("--workers 2", () => {
 		for (let i = 0; i < 6; i++) {
 			expect(decoder.decode(await exchangeBytes(port, text))).toBe("after the crash");
 		}
+		// Each plain line about a connection names the worker that wrote it, as JSON lines do.
+		const connected = await server.waitUntil(() => {
+			const lines = server.lines.filter((line) => line.includes("Connected to"));
+			return lines.length >= 6 ? lines : undefined;
+		}, "6 Connected lines");
+		for (const line of connected)
+			expect(line).toMatch(/^\[worker [12]\] Connected to 127\.0\.0\.1:\d+$/);
+		const received = server.lines.filter((line) => line.includes("Data received"));
+		for (const line of received) expect(line).toMatch(/^\[worker [12]\] Data received: /);
 
 		server.signal("SIGTERM");
 		expect(await server.exited()).toBe(0);

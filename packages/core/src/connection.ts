@@ -24,7 +24,14 @@ import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import { type ProxyEndpoint, parseProxyHeader } from "./proxy-header.ts";
 import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
-import type { ConnectionInfo, Framing, LogFields, Transport, TransportStats } from "./types.ts";
+import type {
+	ConnectionInfo,
+	Framing,
+	LogEvent,
+	LogFields,
+	Transport,
+	TransportStats,
+} from "./types.ts";
 
 export class Connection implements ConnectionInfo {
 	readonly id: number;
@@ -163,7 +170,7 @@ export class Connection implements ConnectionInfo {
 			if (parsed.missing) stats.proxyHeaderMissing++;
 			else stats.proxyHeaderErrors++;
 			countReason(this.counters.proxyHeaderFailures, parsed.missing ? "missing" : "invalid");
-			this.abort(parsed.reason);
+			this.abort(parsed.reason, "proxy_header");
 			return;
 		}
 		const { header } = parsed;
@@ -188,6 +195,7 @@ export class Connection implements ConnectionInfo {
 		const got = this.headerBytes?.byteLength ?? 0;
 		this.abort(
 			`no PROXY header (the client ${how} after ${got} byte${got === 1 ? "" : "s"} of it)`,
+			"proxy_header",
 		);
 	}
 
@@ -246,7 +254,7 @@ export class Connection implements ConnectionInfo {
 	 * is owed nothing: it is closed.
 	 */
 	stop(): void {
-		if (this.phase < Phase.reading) this.abort(this.notStarted());
+		if (this.phase < Phase.reading) this.abort(this.notStarted(), "stop");
 		else this.endInput();
 	}
 
@@ -258,7 +266,7 @@ export class Connection implements ConnectionInfo {
 	 */
 	endIfQuiet(since: number): boolean {
 		if (this.phase < Phase.reading) {
-			this.abort(this.notStarted());
+			this.abort(this.notStarted(), "stop");
 			return true;
 		}
 		if (this.phase !== Phase.reading || this.lastActive > since || this.busy) return false;
@@ -283,15 +291,16 @@ export class Connection implements ConnectionInfo {
 	 * Closes the connection now, dropping what is queued (idle timeout, handshake timeout,
 	 * server deadline), and logs why: a FIN when nothing is owed, a reset when queued bytes
 	 * would be lost. Called again before Bun reports the close (our FIN ignored), it resets.
+	 * @param event the warning's kind, for loggers that group or rate-limit them.
 	 * @returns false if the connection was already closed.
 	 */
-	abort(reason: string): boolean {
+	abort(reason: string, event: LogEvent): boolean {
 		if (this.phase === Phase.closed) {
 			this.socket.terminate();
 			return false;
 		}
 		const gentle = this.out.isEmpty;
-		this.settings.logger.warn(`closing connection ${this.label}: ${reason}`);
+		this.settings.logger.warn(`closing connection ${this.label}: ${reason}`, this.fields(event));
 		this.moveTo(Phase.closed);
 		if (gentle) this.socket.end();
 		else this.socket.terminate();
@@ -521,16 +530,22 @@ export class Connection implements ConnectionInfo {
 			: "server stopping (TLS handshake not finished)";
 	}
 
+	/** The fields of a warning or error about this connection (off the byte path: only then). */
+	private fields(event: LogEvent): LogFields {
+		return { event, connection: this.id, remote: peerName(this) };
+	}
+
 	private handshakeFailed(reason: string): void {
 		this.settings.stats.handshakeFailures++;
 		this.counters.handshakeFailures++;
-		this.settings.logger.warn(`connection ${this.label}: ${reason}`);
+		this.settings.logger.warn(`connection ${this.label}: ${reason}`, this.fields("tls_handshake"));
 	}
 
 	private lineTooLong(): void {
 		const limit = this.settings.maxLineBytes;
 		this.settings.logger.warn(
 			`closing connection ${this.label}: line longer than ${limit} bytes (E_LINE_TOO_LONG)`,
+			this.fields("line_too_long"),
 		);
 		this.stopInput();
 	}
@@ -540,7 +555,7 @@ export class Connection implements ConnectionInfo {
 		if (this.phase === Phase.closed) return;
 		const { logger } = this.settings;
 		const reason = error instanceof PluginError ? error.message : String(error);
-		const fields: LogFields = { connection: this.id, remote: peerName(this) };
+		const fields = this.fields("plugin_error");
 		if (error instanceof PluginError) {
 			Object.assign(fields, { code: error.code, plugin: error.plugin, hook: error.hook });
 			countPluginError(this.counters, error.plugin);

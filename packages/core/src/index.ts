@@ -27,6 +27,7 @@ export type {
 	DurationHistogram,
 	Framing,
 	Greeting,
+	LogEvent,
 	LogFields,
 	Logger,
 	Message,

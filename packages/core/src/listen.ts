@@ -90,6 +90,7 @@ function handlers(
 				countReason(counters.rejected, "max_connections");
 				logger.warn(
 					`refusing ${peerName(socket)}: ${settings.maxConnections} connection${settings.maxConnections === 1 ? "" : "s"} open (maxConnections)`,
+					{ event: "max_connections" },
 				);
 				socket.data = null;
 				socket.end();
@@ -99,7 +100,9 @@ function handlers(
 			if (settings.proxyFrom && !settings.proxyFrom.has(socket.remoteAddress)) {
 				stats.proxyRefused++;
 				countReason(counters.rejected, "proxy_untrusted_peer");
-				logger.warn(`refusing ${peerName(socket)}: not a trusted proxy (proxyFrom)`);
+				logger.warn(`refusing ${peerName(socket)}: not a trusted proxy (proxyFrom)`, {
+					event: "proxy_untrusted_peer",
+				});
 				socket.data = null;
 				socket.end();
 				return;

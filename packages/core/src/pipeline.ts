@@ -48,9 +48,15 @@ export class Pipeline {
 			try {
 				plugin?.close?.(ctx);
 			} catch (error) {
-				const { message } = failure(plugin?.name ?? "?", "close", error);
-				countPluginError(this.settings.counters[this.connection.transport], plugin?.name ?? "?");
-				logger.error(`${message} (${connectionName(this.connection)})`);
+				const name = plugin?.name ?? "?";
+				const { message, code } = failure(name, "close", error);
+				countPluginError(this.settings.counters[this.connection.transport], name);
+				logger.error(`${message} (${connectionName(this.connection)})`, {
+					event: "plugin_error",
+					code,
+					plugin: name,
+					hook: "close",
+				});
 			}
 		});
 		this.contexts.length = 0;

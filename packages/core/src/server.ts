@@ -121,7 +121,7 @@ export class EchoServer implements ServerInfo {
 		for (const connection of this.open) connection.stop();
 		const closeDeadline = performance.now() + closeTimeoutMs;
 		while (this.open.size > 0 && performance.now() < closeDeadline) await Bun.sleep(5);
-		for (const connection of this.open) connection.abort("server stop deadline passed");
+		for (const connection of this.open) connection.abort("server stop deadline passed", "stop");
 		this.stream.listener.stop(true);
 		await datagramsDone;
 		if (this.unix) await removeFile(this.unix);

@@ -39,10 +39,38 @@ export interface Logger {
 }
 
 /**
+ * The kinds of per-connection (and per-datagram) warnings and errors the engine logs; a client
+ * or scanner that loops can cause any of them at a high rate:
+ * - `max_connections`: a connection refused because `maxConnections` are open.
+ * - `proxy_untrusted_peer`: a connection refused because its peer is not in `proxyFrom`.
+ * - `proxy_header`: a PROXY header missing, malformed or not complete in time.
+ * - `tls_handshake`: a TLS handshake failed, or did not finish in time.
+ * - `idle_timeout`: a connection closed by the idle timeout.
+ * - `line_too_long`: a line longer than `maxLineBytes`.
+ * - `plugin_error`: a plugin hook threw or rejected (the line also has `plugin`).
+ * - `stop`: a connection cut by a stop (deadline passed, or never started).
+ */
+export type LogEvent =
+	| "max_connections"
+	| "proxy_untrusted_peer"
+	| "proxy_header"
+	| "tls_handshake"
+	| "idle_timeout"
+	| "line_too_long"
+	| "plugin_error"
+	| "stop";
+
+/**
  * Facts about a log line, as data. Failures of a plugin carry `code`, `plugin` and `hook`;
  * lines about a connection carry `connection` (its id) and `remote` (`host:port`).
  */
 export interface LogFields {
+	/**
+	 * What kind of event a warning or error is about, for a logger that counts, groups or
+	 * rate-limits them (echo-server prints at most a few of each kind per window): a line about
+	 * one connection or datagram always has one. See {@link LogEvent}.
+	 */
+	event?: LogEvent;
 	code?: string;
 	plugin?: string;
 	hook?: string;

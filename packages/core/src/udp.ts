@@ -63,6 +63,7 @@ export async function serveUdp(
 					countPluginError(counters, plugin);
 					const remote = peerName({ remoteAddress, remotePort });
 					logger.error(`${failure.message} (datagram from ${remote})`, {
+						event: "plugin_error",
 						code,
 						plugin,
 						hook,

@@ -2,7 +2,7 @@
  * Small helpers shared by the core tests: random data, polling for a condition, a recording
  * logger. Not a test file itself.
  */
-import type { EchoClient, Logger } from "../src/index.ts";
+import type { EchoClient, LogFields, Logger } from "../src/index.ts";
 
 /** `length` random bytes (crypto.getRandomValues fills at most 64 KiB per call). */
 export function randomBytes(length: number): Uint8Array {
@@ -50,14 +50,23 @@ export async function waitForSteady(
 	return last;
 }
 
-/** A logger that keeps every line, for asserting on what the engine logged. */
-export function recordingLogger(): Logger & { lines: { level: string; message: string }[] } {
+/**
+ * A logger that keeps every line, for asserting on what the engine logged; `events` keeps the
+ * `event` field (a {@link LogFields}'s) of the lines that have one, in order, as `level event`.
+ */
+export function recordingLogger(): Logger & {
+	lines: { level: string; message: string }[];
+	events: string[];
+} {
 	const lines: { level: string; message: string }[] = [];
-	const record = (level: string) => (message: string) => {
+	const events: string[] = [];
+	const record = (level: string) => (message: string, fields?: LogFields) => {
 		lines.push({ level, message });
+		if (fields?.event) events.push(`${level} ${fields.event}`);
 	};
 	return {
 		lines,
+		events,
 		debug: record("debug"),
 		info: record("info"),
 		warn: record("warn"),

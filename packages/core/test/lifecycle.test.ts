@@ -178,17 +178,17 @@ describe("phases", () => {
 
 	test("abort: a FIN when nothing is owed; a reset when replies would be lost; again after close: a reset", () => {
 		const idle = connection();
-		expect(idle.conn.abort("idle")).toBe(true);
+		expect(idle.conn.abort("idle", "idle_timeout")).toBe(true);
 		expect(idle.socket.calls).toEqual(["end"]);
 		expect(idle.conn.phaseName).toBe("closed");
-		expect(idle.conn.abort("again")).toBe(false); // our FIN was ignored: cut
+		expect(idle.conn.abort("again", "idle_timeout")).toBe(false); // our FIN was ignored: cut
 		expect(idle.socket.calls).toEqual(["end", "terminate"]);
 		expect(idle.logger.lines.filter((line) => line.level === "warn")).toHaveLength(1);
 
 		const owed = connection();
 		owed.socket.budget = 0;
 		owed.conn.onData(encoder.encode("queued"));
-		expect(owed.conn.abort("deadline")).toBe(true);
+		expect(owed.conn.abort("deadline", "stop")).toBe(true);
 		expect(owed.socket.calls).toEqual(["terminate"]);
 	});
 
@@ -196,7 +196,7 @@ describe("phases", () => {
 		let closes = 0;
 		const counted = definePlugin({ name: "count", open: () => 1, close: () => void closes++ });
 		const { conn } = connection({ plugins: [counted] });
-		conn.abort("bye");
+		conn.abort("bye", "stop");
 		conn.onClose();
 		conn.onClose();
 		expect(closes).toBe(1);
@@ -239,7 +239,7 @@ describe("TLS handshake", () => {
 
 	test("a handshake report after we cut the connection is ignored", () => {
 		const { conn, logger } = connection({ tls }, true);
-		conn.abort("TLS handshake not finished within 5000 ms (handshake timeout)");
+		conn.abort("TLS handshake not finished within 5000 ms (handshake timeout)", "tls_handshake");
 		conn.onHandshake(false, new Error("Client network socket disconnected"));
 		expect(logger.lines.filter((line) => line.level === "warn")).toHaveLength(1);
 	});

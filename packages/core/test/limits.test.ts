@@ -39,6 +39,7 @@ describe("maxConnections", () => {
 			const warnings = logger.lines.filter((line) => line.level === "warn");
 			expect(warnings).toHaveLength(1);
 			expect(warnings[0]?.message).toContain("maxConnections");
+			expect(logger.events).toEqual(["warn max_connections"]);
 
 			// Closing one frees its slot: the next connection is served, the others untouched.
 			await a.end();

@@ -206,6 +206,8 @@ describe("no header, a bad one, or too late: closed, counted, warned", () => {
 					"malformed PROXY header: v2 address block of 4 bytes for family 1 (needs 12)",
 				),
 			]);
+			// A logger can tell these warnings' kind without reading their words (to rate-limit them).
+			expect(logger.events).toEqual(["warn proxy_header", "warn proxy_header"]);
 		});
 	});
 

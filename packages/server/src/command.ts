@@ -11,7 +11,7 @@ import { loadConfigFile } from "./config.ts";
 import { readEnv } from "./env.ts";
 import { CliError, errorStack, toCliError } from "./errors.ts";
 import { loadPlugins } from "./load-plugins.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, flushSuppressed } from "./logger.ts";
 import { serve } from "./serve.ts";
 import { SETTINGS } from "./setting-table.ts";
 import { resolveSettings } from "./settings.ts";
@@ -106,6 +106,7 @@ export async function main(rawArgs: string[]): Promise<number> {
 			return 0;
 		}
 		const { result } = await runCommand(command, { rawArgs, data: state });
+		flushSuppressed(state.logger);
 		return result as number;
 	} catch (thrown) {
 		const error = toCliError(thrown);

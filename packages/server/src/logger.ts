@@ -1,11 +1,16 @@
 /**
  * The CLI's consola: plain lines like the lab (`Listening on …`, no icons, no timestamps), or one
  * JSON object per line with `--json`. Diagnostics (warn, error, debug, trace) and hints (lines
- * tagged {@link HINT_TAG}) go to stderr, everything else to stdout.
+ * tagged {@link HINT_TAG}) go to stderr, everything else to stdout. A worker's lines say which
+ * worker wrote them: `worker` and `pid` fields in JSON, and `[worker N] ` before a plain line
+ * about a connection or an event (`Connected to …`, `Data received: …`, its warnings).
+ * Warnings and errors with an `event` field (one per connection or datagram event) are
+ * rate-limited by kind (log-limit.ts).
  */
 import { inspect } from "node:util";
 import type { Logger } from "@echokit/core";
 import { type ConsolaInstance, type ConsolaReporter, createConsola, LogLevels } from "consola/core";
+import { LOG_LIMIT, LogLimiter, type Suppressed } from "./log-limit.ts";
 import type { LogLevel } from "./types.ts";
 
 /** Options of {@link createLogger}. */
@@ -15,7 +20,10 @@ export interface LoggerOptions {
 	/** Where lines go; default the process's stdout and stderr. */
 	stdout?: { write(text: string): unknown };
 	stderr?: { write(text: string): unknown };
-	/** Fields added to every line in `--json` (e.g. `worker` and `pid` in a worker process). */
+	/**
+	 * Fields added to every line in `--json` (e.g. `worker` and `pid` in a worker process); a
+	 * `worker` number also prefixes plain lines about a connection or event with `[worker N] `.
+	 */
 	fields?: Record<string, unknown>;
 }
 
@@ -30,7 +38,11 @@ export const HINT_TAG = "hint";
 /**
  * A consola for the CLI. The level is set explicitly: consola's own default depends on the
  * environment (lower under `NODE_ENV=test`), and `--log-level` must mean the same everywhere.
- * Repeated identical lines are not throttled: each message the lab would print, we print.
+ * Repeated identical lines are not throttled (consola's own throttle is off): each message the
+ * lab would print, we print. Only warnings and errors with an `event` field are limited, by kind
+ * (the event, and the plugin for `plugin_error`): at most {@link LOG_LIMIT} lines a window, then
+ * one summary line with the count left out (`suppressed` in `--json`) as the window ends.
+ * Call {@link flushSuppressed} before exiting.
  * @example
  * const logger = createLogger({ level: "info", json: false });
  * logger.info("Listening on 127.0.0.1:8888");
@@ -40,12 +52,73 @@ export function createLogger(options: LoggerOptions): ConsolaInstance {
 		stdout: sink(options.stdout ?? process.stdout),
 		stderr: sink(options.stderr ?? process.stderr),
 	};
-	return createConsola({
+	const fields = options.fields ?? {};
+	const prefix = fields.worker === undefined ? "" : `[worker ${fields.worker}] `;
+	const reporter = options.json ? jsonReporter(sinks) : plainReporter(sinks, prefix);
+	const limiter = new LogLimiter<LogObject>((suppressed) =>
+		reporter.log(summary(suppressed, fields), { options: {} as never }),
+	);
+	const logger = createConsola({
 		level: LogLevels[options.level],
 		throttle: 0,
 		...(options.fields ? { defaults: options.fields as Record<string, never> } : {}),
-		reporters: [options.json ? jsonReporter(sinks) : plainReporter(sinks)],
+		reporters: [
+			{
+				log(log, context) {
+					const key = limitKey(log);
+					if (key === undefined || limiter.allow(key, log)) reporter.log(log, context);
+				},
+			},
+		],
 	});
+	LIMITERS.set(logger, limiter);
+	return logger;
+}
+
+/**
+ * Prints now the summary lines of rate-limit windows still open (lines left out and not yet
+ * reported), so that a count is not lost when the process exits.
+ * @example
+ * flushSuppressed(logger);
+ * process.exit(code);
+ */
+export function flushSuppressed(logger: ConsolaInstance): void {
+	LIMITERS.get(logger)?.flush();
+}
+
+const LIMITERS = new WeakMap<ConsolaInstance, LogLimiter<LogObject>>();
+
+/** The kind a warning or error is rate-limited by, or `undefined` for a line never limited. */
+function limitKey(log: LogObject): string | undefined {
+	if (log.type !== "warn" && log.type !== "error") return undefined;
+	const { event, plugin } = log as { event?: unknown; plugin?: unknown };
+	if (typeof event !== "string") return undefined;
+	return typeof plugin === "string" ? `${event}:${plugin}` : event;
+}
+
+/** The line that says how many lines of a kind a window left out. */
+function summary(
+	{ count, windowSeconds, first }: Suppressed<LogObject>,
+	fields: Record<string, unknown>,
+): LogObject {
+	const { event, plugin } = first as { event?: string; plugin?: string };
+	const kind = plugin === undefined ? `${event}` : `${event} (plugin "${plugin}")`;
+	const noun = first.type === "error" ? "errors" : "warnings";
+	const text =
+		`${count} more ${kind} ${noun} suppressed in the last ${windowSeconds} s ` +
+		`(at most ${LOG_LIMIT.lines} of a kind are printed per ${windowSeconds} s; the metrics count every one)`;
+	return {
+		...fields,
+		date: new Date(),
+		type: first.type,
+		level: first.level,
+		tag: "",
+		args: [text],
+		event,
+		...(plugin === undefined ? {} : { plugin }),
+		suppressed: count,
+		windowSeconds,
+	} as LogObject;
 }
 
 /**
@@ -71,14 +144,22 @@ type Sinks = Record<"stdout" | "stderr", (text: string) => void>;
 const OWN_KEYS = new Set(["date", "args", "type", "level", "tag"]);
 const DIAGNOSTICS = new Set(["warn", "error", "fatal", "debug", "trace", "verbose"]);
 
-function plainReporter(sinks: Sinks): ConsolaReporter {
+/**
+ * `prefix` (`[worker N] `) starts every line about a connection or an event (one with a
+ * `connection` or `event` field), before `echo-server: ` on a warning or error. A worker's other
+ * lines (start-up errors, its debug lines) read as a lone server's, or name the worker already.
+ */
+function plainReporter(sinks: Sinks, workerPrefix: string): ConsolaReporter {
 	return {
 		log(log) {
 			const text = message(log);
-			if (log.type === "error" || log.type === "fatal") sinks.stderr(`echo-server: ${text}\n`);
-			else if (log.type === "warn") sinks.stderr(`echo-server: warning: ${text}\n`);
-			else if (log.tag === HINT_TAG || DIAGNOSTICS.has(log.type)) sinks.stderr(`${text}\n`);
-			else sinks.stdout(`${text}\n`);
+			const prefix = workerPrefix && ("connection" in log || "event" in log) ? workerPrefix : "";
+			if (log.type === "error" || log.type === "fatal")
+				sinks.stderr(`${prefix}echo-server: ${text}\n`);
+			else if (log.type === "warn") sinks.stderr(`${prefix}echo-server: warning: ${text}\n`);
+			else if (log.tag === HINT_TAG || DIAGNOSTICS.has(log.type))
+				sinks.stderr(`${prefix}${text}\n`);
+			else sinks.stdout(`${prefix}${text}\n`);
 		},
 	};
 }

@@ -183,17 +183,45 @@ const SLOW_DEFAULT_METRICS = [
 	"nodejs_heap_space_size_available_bytes",
 ];
 
+/** One metric of a registry's `getMetricsAsJSON()`, as a worker sends it to its primary. */
+export type MetricJson = MetricObjectWithValues<MetricValue<string>>;
+
 /**
  * The sum over workers, in the Prometheus text format: each worker's
  * `registry.getMetricsAsJSON()` in, one exposition out (counters, gauges and histogram buckets
  * added up; prom-client's own rules for its process metrics). Needs no `node:cluster`.
+ * prom-client leaves `process_start_time_seconds` out of a sum; give `startTimeSeconds` (the
+ * service's start, in seconds since the epoch) to report it.
  * @example
  * const text = await aggregateMetrics(await Promise.all(workers.map((w) => w.metricsJson())));
  */
 export async function aggregateMetrics(
-	perWorker: readonly MetricObjectWithValues<MetricValue<string>>[][],
+	perWorker: readonly MetricJson[][],
+	options: { startTimeSeconds?: number } = {},
 ): Promise<string> {
-	return AggregatorRegistry.aggregate([...perWorker]).metrics();
+	const registry = AggregatorRegistry.aggregate([...perWorker]);
+	const { startTimeSeconds } = options;
+	if (startTimeSeconds !== undefined && !registry.getSingleMetric(START_TIME)) {
+		new Gauge({
+			name: START_TIME,
+			help: "Start time of the process since unix epoch in seconds.",
+			registers: [registry],
+		}).set(startTimeSeconds);
+	}
+	return registry.metrics();
+}
+
+/** prom-client's name for a process's start time (its help text is copied above). */
+const START_TIME = "process_start_time_seconds";
+
+/**
+ * The sum of several registries' metric JSON, as metric JSON (prom-client's aggregation rules).
+ * @example
+ * const retired = await sumMetricsJson([retired, lastOfTheDeadWorker]);
+ */
+export async function sumMetricsJson(parts: readonly MetricJson[][]): Promise<MetricJson[]> {
+	const json = await AggregatorRegistry.aggregate([...parts]).getMetricsAsJSON();
+	return json as MetricJson[];
 }
 
 type NumberField = {

@@ -2,7 +2,8 @@
  * Process warnings (`process.emitWarning`: a plugin's deprecation notice, a
  * MaxListenersExceededWarning, …) as the server's own warning lines. The runtime would print
  * them as plain text on stderr; routed through the logger they are `echo-server: warning: …`
- * lines, and JSON lines with `--json`, like everything else the server prints.
+ * lines, and JSON lines with `--json`, like everything else the server prints, and rate-limited
+ * as `process_warning` (see log-limit.ts).
  */
 import type { ConsolaInstance } from "consola/core";
 
@@ -21,6 +22,8 @@ export function routeProcessWarnings(logger: () => ConsolaInstance): void {
 		logger().warn({
 			message: `${name}: ${warning.message}`,
 			warning: name,
+			// Rate-limited like the per-connection warnings: a plugin may emit one per message.
+			event: "process_warning",
 			...(code ? { code } : {}),
 		});
 		logger().debug(String(warning.stack));

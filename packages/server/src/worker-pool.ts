@@ -16,7 +16,8 @@
  *   {@link MAX_CRASHES} deaths within {@link CRASH_WINDOW_MS} stop them all (exit 1).
  * - A primary that dies unannounced (SIGKILL) closes the IPC channel: its workers stop gracefully.
  * - Metrics (`--metrics-port`): the primary serves the one HTTP listener; a scrape asks every
- *   worker for its metrics over IPC and reports their sum (prom-client's aggregation).
+ *   worker for its metrics over IPC and reports their sum (prom-client's aggregation), with the
+ *   counts of workers that died since (pool-metrics.ts) and the primary's start time.
  */
 import { join } from "node:path";
 import { startServer } from "@echokit/core";
@@ -24,7 +25,8 @@ import type { Subprocess } from "bun";
 import type { ConsolaInstance } from "consola/core";
 import { announce, wantsHint } from "./announce.ts";
 import { CliError, toCliError } from "./errors.ts";
-import { aggregateMetrics } from "./metrics.ts";
+import type { MetricJson } from "./metrics.ts";
+import { PoolMetrics } from "./pool-metrics.ts";
 import { type ServiceHttp, startServiceHttp } from "./service-http.ts";
 import type { Settings } from "./settings.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
@@ -150,6 +152,8 @@ class WorkerPool {
 	private failed = false;
 	/** The exit code decided before stopping (a worker that failed to start), or 0. */
 	private exitCode = 0;
+	/** Sums of the workers' metrics, including those of workers gone. */
+	private readonly sums = new PoolMetrics<Worker>();
 	/** When workers died on their own, within the last {@link CRASH_WINDOW_MS}. */
 	private crashes: number[] = [];
 	private readonly finished = Promise.withResolvers<number>();
@@ -188,7 +192,8 @@ class WorkerPool {
 				`worker ${silent.join(", ")} did not answer within ${METRICS_WAIT_MS / 1000} s: no partial sum`,
 			);
 		}
-		return aggregateMetrics(replies.map((reply) => (reply as MetricsReply).metrics as never[]));
+		const json = (reply: MetricsReply | null) => (reply as MetricsReply).metrics as MetricJson[];
+		return this.sums.sum(new Map(asked.map((worker, i) => [worker, json(replies[i] ?? null)])));
 	}
 
 	/** Stops every worker (e.g. when the metrics listener cannot start). */
@@ -291,6 +296,7 @@ class WorkerPool {
 			this.live.set(index, worker);
 			proc.exited.then((code) => {
 				if (this.live.get(index) === worker) this.live.delete(index);
+				this.sums.retire(worker);
 				if (!worker.ready) reject(new WorkerExit(worker, code));
 				this.exited(worker, code);
 			});

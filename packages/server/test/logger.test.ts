@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createLogger, HINT_TAG, type LoggerOptions } from "../src/logger.ts";
+import { createLogger, flushSuppressed, HINT_TAG, type LoggerOptions } from "../src/logger.ts";
 
 function capture(options: Omit<LoggerOptions, "stdout" | "stderr">) {
 	const out: string[] = [];
@@ -92,4 +92,53 @@ test("fields (a worker's number and pid) are added to every JSON line", () => {
 	const [first, second] = out.map((line) => JSON.parse(line));
 	expect(first).toMatchObject({ message: "Connected to 127.0.0.1:5", worker: 2, pid: 42 });
 	expect(second).toMatchObject({ message: "plain", worker: 2, pid: 42 });
+});
+
+test("warnings with an event are limited by kind; flushSuppressed prints the count left out", () => {
+	const { logger, err } = capture({ level: "info", json: false });
+	for (let i = 0; i < 25; i++) logger.warn({ message: `bad header ${i}`, event: "proxy_header" });
+	logger.warn({ message: "full", event: "max_connections" });
+	for (let i = 0; i < 3; i++) logger.warn("no event: never limited");
+	expect(err.filter((line) => line.includes("bad header"))).toHaveLength(10);
+	expect(err).toContain("echo-server: warning: full\n");
+	expect(err.filter((line) => line.includes("never limited"))).toHaveLength(3);
+	flushSuppressed(logger);
+	expect(err.at(-1)).toBe(
+		"echo-server: warning: 15 more proxy_header warnings suppressed in the last 10 s (at most 10 of a kind are printed per 10 s; the metrics count every one)\n",
+	);
+});
+
+test("json: the summary line has the event, the plugin and the suppressed count as fields", () => {
+	const { logger, err } = capture({ level: "info", json: true, fields: { worker: 2, pid: 7 } });
+	for (let i = 0; i < 12; i++)
+		logger.error({ message: `boom ${i}`, event: "plugin_error", plugin: "boom" });
+	logger.error({ message: "other plugin", event: "plugin_error", plugin: "other" });
+	flushSuppressed(logger);
+	expect(err).toHaveLength(12);
+	expect(JSON.parse(err.at(-1) as string)).toMatchObject({
+		level: "error",
+		message: expect.stringContaining('2 more plugin_error (plugin "boom") errors suppressed'),
+		event: "plugin_error",
+		plugin: "boom",
+		suppressed: 2,
+		windowSeconds: 10,
+		worker: 2,
+		pid: 7,
+	});
+});
+
+test("a worker's plain lines about a connection or event start with [worker N]; its others do not", () => {
+	const { logger, out, err } = capture({
+		level: "info",
+		json: false,
+		fields: { worker: 2, pid: 7 },
+	});
+	logger.info({ message: "Connected to 127.0.0.1:5000", connection: 1 });
+	logger.warn({ message: "closing connection #1", event: "idle_timeout", connection: 1 });
+	logger.error("plugin file not found (E_PLUGIN_NOT_FOUND)");
+	expect(out).toEqual(["[worker 2] Connected to 127.0.0.1:5000\n"]);
+	expect(err).toEqual([
+		"[worker 2] echo-server: warning: closing connection #1\n",
+		"echo-server: plugin file not found (E_PLUGIN_NOT_FOUND)\n",
+	]);
 });
