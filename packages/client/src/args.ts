@@ -3,7 +3,7 @@
  * keeps only the last value of a repeated flag, accepts unknown flags silently and has no number
  * type, so `--message` is collected from the raw arguments in order, unknown flags and stray
  * arguments are usage errors, numbers are parsed here, and flags that cannot go together
- * (`--unix` with `--host`, `--udp` with TLS) are refused.
+ * (`--unix` with `--host`, `--udp` with TLS, `--ws` with `--port`) are refused.
  * @module
  */
 
@@ -12,6 +12,7 @@ import { bareHost, longFlag } from "@echokit/core/cli";
 import type { ArgsDef } from "citty";
 import leven from "leven";
 import { CliError } from "./errors.ts";
+import { parseWsUrl, type WsTarget } from "./ws/url.ts";
 
 /** The flags of `echo-client`, as citty takes them (also rendered by `--help`). */
 export const clientArgs = {
@@ -39,7 +40,7 @@ export const clientArgs = {
 		default: "10",
 		valueHint: "seconds",
 		description:
-			"Connect timeout, and how long to wait for the server to finish after end of input; with --udp: the wait for each reply, 2 unless given",
+			"Connect timeout, and how long to wait for the server to finish after end of input; with --udp: the wait for each reply, 2 unless given; with --ws: the wait for the next reply owed after the last message",
 	},
 	message: {
 		type: "string",
@@ -74,6 +75,12 @@ export const clientArgs = {
 		alias: "u",
 		description: "RFC 862 datagram echo: each message or line is one UDP datagram",
 	},
+	ws: {
+		type: "string",
+		valueHint: "url",
+		description:
+			"WebSocket: connect to this ws:// or wss:// URL instead of --host/--port; a line or --message is one text message, piped stdin binary messages of up to 64 KiB",
+	},
 } as const satisfies ArgsDef;
 
 /** The largest UDP payload over IPv4 (65535 minus the IP and UDP headers). */
@@ -101,8 +108,10 @@ export interface ClientArgs {
 	unix: string | undefined;
 	/** `--udp`: datagrams instead of a connection. */
 	udp: boolean;
-	/** TLS settings, or `null` for none (always `null` with `--udp`). */
+	/** TLS settings, or `null` for none (always `null` with `--udp`; with `--ws wss://` never `null`). */
 	tls: TlsArgs | null;
+	/** `--ws`: a WebSocket URL to talk to instead of host and port. */
+	ws: WsTarget | undefined;
 }
 
 /** What a scan of the raw arguments found besides the single-valued flags. */
@@ -178,7 +187,8 @@ export function resolveArgs(
 	if (host === "") throw usage("--host must not be empty");
 	const unix = optionalText(parsed.unix, "unix");
 	const udp = given.has("udp");
-	const tls = resolveTls(parsed, given);
+	const ws = resolveWs(parsed, given);
+	const tls = ws?.secure ? (resolveTls(parsed, given) ?? SYSTEM_TLS) : resolveTls(parsed, given);
 	if (unix !== undefined) {
 		const clash = ["host", "port", "udp"].filter((name) => given.has(name));
 		if (clash.length > 0) {
@@ -208,7 +218,35 @@ export function resolveArgs(
 		unix,
 		udp,
 		tls,
+		ws,
 	};
+}
+
+/** `wss://` without TLS flags: verify against the system's CAs, the host from the URL. */
+const SYSTEM_TLS: TlsArgs = { caFile: undefined, insecure: false, serverName: undefined };
+
+/**
+ * `--ws URL`: the URL names the server, so `--host`, `--port`, `--unix` and `--udp` cannot go
+ * with it, and the TLS flags need a `wss://` URL.
+ */
+function resolveWs(
+	parsed: Partial<Record<keyof typeof clientArgs, unknown>>,
+	given: Set<string>,
+): WsTarget | undefined {
+	const text = optionalText(parsed.ws, "ws");
+	if (text === undefined) return undefined;
+	const clash = ["host", "port", "unix", "udp"].filter((name) => given.has(name));
+	if (clash.length > 0) {
+		const flags = clash.map((name) => `--${name}`).join(", ");
+		throw usage(`--ws cannot be combined with ${flags} (the URL names the server)`);
+	}
+	const target = parseWsUrl(text);
+	const tlsFlags = ["tls", "ca", "insecure", "servername"].filter((name) => given.has(name));
+	if (!target.secure && tlsFlags.length > 0) {
+		const flags = tlsFlags.map((name) => `--${name}`).join(", ");
+		throw usage(`${flags} with --ws needs a wss:// URL, not ${JSON.stringify(text)}`);
+	}
+	return target;
 }
 
 /** `--timeout` with `--udp` when not given: how long to wait for each reply. */

@@ -17,12 +17,13 @@ import { oneShotMode } from "./one-shot.ts";
 import { pipeMode } from "./pipe.ts";
 import { INSECURE_WARNING, tlsOptions } from "./tls.ts";
 import { udpInteractive, udpOneShot, udpPipe } from "./udp.ts";
+import { runWs } from "./ws/run.ts";
 
 const META = {
 	name: "echo-client",
 	version: packageJson.version,
 	description:
-		"Talk to an echo server (TCP, TLS, Unix socket or UDP): interactive on a terminal, streaming when stdin is piped, one-shot with --message",
+		"Talk to an echo server (TCP, TLS, Unix socket, UDP or WebSocket): interactive on a terminal, streaming when stdin is piped, one-shot with --message",
 };
 
 /**
@@ -75,9 +76,11 @@ export async function main(rawArgs: string[]): Promise<number> {
 
 /**
  * Connects, then picks the mode: --message → one-shot; a terminal → interactive; else pipe.
- * With --udp there is no connection: the same three modes exchange datagrams.
+ * With --udp there is no connection: the same three modes exchange datagrams; with --ws they
+ * exchange WebSocket messages.
  */
 async function runClient(args: ClientArgs): Promise<number> {
+	if (args.ws) return runWs(args, args.ws);
 	// As people write addresses: [::1]:8888 for IPv6.
 	const target = args.unix ?? hostPort(args.host, args.port);
 	if (args.udp) {

@@ -16,6 +16,7 @@ export type CliErrorCode =
 	| "E_NO_REPLY"
 	| "E_CONNECTION_LOST"
 	| "E_TLS"
+	| "E_WS_CLOSED"
 	| "E_BENCH_FAILED"
 	| "E_METRICS_URL";
 
@@ -34,6 +35,7 @@ export const exitCodes: Readonly<Record<CliErrorCode, number>> = {
 	E_NO_REPLY: 4,
 	E_CONNECTION_LOST: 5,
 	E_TLS: 6,
+	E_WS_CLOSED: 5,
 	E_BENCH_FAILED: 1,
 	E_METRICS_URL: 3,
 };
@@ -113,7 +115,7 @@ export function formatErrorJson(error: CliError): string {
 }
 
 /** What to try next, for the TLS failures people meet first. */
-function tlsHint(message: string, caFile: string | undefined): string {
+export function tlsHint(message: string, caFile: string | undefined): string {
 	if (/self[- ]signed|local issuer|verify the first certificate|unknown ca/i.test(message)) {
 		return caFile === undefined
 			? " (to trust it, pass its CA or certificate with --ca FILE)"
@@ -144,7 +146,7 @@ const errnoTexts: Record<string, string> = {
 };
 
 /** A short human reason from an error chain: its errno code in words, else its message. */
-function errnoText(cause: unknown): string {
+export function errnoText(cause: unknown): string {
 	for (let error = cause; error; error = (error as { cause?: unknown }).cause) {
 		const code = (error as { code?: unknown }).code;
 		if (typeof code === "string" && code in errnoTexts) return errnoTexts[code]!;

@@ -37,6 +37,18 @@ export class ReplyText {
 	}
 }
 
+/**
+ * The `Received: …` lines for one whole reply (a UDP datagram, a WebSocket message): its pieces
+ * as {@link ReplyText} cuts them, or one empty `Received: ` for an empty reply.
+ * @example
+ * replyLines(Buffer.from("a\nb\n"), "lines"); // ["Received: a", "Received: b"]
+ */
+export function replyLines(reply: Uint8Array, framing: Framing): string[] {
+	const text = new ReplyText(framing);
+	const pieces = [...text.push(reply), ...text.flush()];
+	return (pieces.length > 0 ? pieces : [""]).map((piece) => `Received: ${piece}`);
+}
+
 const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /**

@@ -9,7 +9,7 @@ import { MAX_DATAGRAM_BYTES } from "./args.ts";
 import { CliError, toCliError } from "./errors.ts";
 import { PROMPT } from "./interactive.ts";
 import { writeStdout } from "./pipe.ts";
-import { ReplyText } from "./replies.ts";
+import { replyLines } from "./replies.ts";
 import { PromptLine } from "./terminal.ts";
 
 /** Options of the UDP modes; `timeoutMs` is how long to wait for each reply. */
@@ -63,7 +63,7 @@ export async function udpInteractive(options: UdpOptions): Promise<number> {
 			}
 			const reply = await exchangeDatagram(datagram, options);
 			if (reply === null) terminal.print(`(no reply within ${options.timeoutMs / 1000} s)`);
-			else for (const piece of replyPieces(reply, options.framing)) terminal.print(piece);
+			else for (const piece of replyLines(reply, options.framing)) terminal.print(piece);
 		}
 		terminal.endLine(); // Ctrl-D
 		return 0;
@@ -154,13 +154,6 @@ export async function* datagramLines(
 		if (start < chunk.byteLength) take(chunk.subarray(start));
 	}
 	if (pendingBytes > 0) yield line();
-}
-
-/** The `Received: …` lines for one reply datagram. */
-function replyPieces(reply: Uint8Array, framing: Framing): string[] {
-	const text = new ReplyText(framing);
-	const pieces = [...text.push(reply), ...text.flush()];
-	return (pieces.length > 0 ? pieces : [""]).map((piece) => `Received: ${piece}`);
 }
 
 const NEWLINE = new Uint8Array([0x0a]);

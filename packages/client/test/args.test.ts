@@ -92,6 +92,7 @@ describe("resolveArgs", () => {
 			unix: undefined,
 			udp: false,
 			tls: null,
+			ws: undefined,
 		});
 	});
 
@@ -106,6 +107,7 @@ describe("resolveArgs", () => {
 			unix: undefined,
 			udp: false,
 			tls: null,
+			ws: undefined,
 		});
 		expect(usageError(() => resolveArgs({ host: "" }, none))).toContain("--host");
 	});

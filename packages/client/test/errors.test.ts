@@ -15,6 +15,7 @@ test("exit codes: 1 unexpected or a failed bench, 2 usage, 3 connect, 4 no reply
 		E_NO_REPLY: 4,
 		E_CONNECTION_LOST: 5,
 		E_TLS: 6,
+		E_WS_CLOSED: 5,
 		E_BENCH_FAILED: 1,
 		E_METRICS_URL: 3,
 	});

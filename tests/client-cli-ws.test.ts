@@ -1,0 +1,331 @@
+/**
+ * `echo-client --ws URL` (issue 11, item 4): one-shot, pipe and interactive mode over WebSocket,
+ * `wss://` with the TLS flags, close codes as errors, usage errors. The real bin in a child
+ * process against the WebSocket echo server of tests/fixtures/ws-server.ts (started in
+ * {@link serveWs}: the one place to switch to echo-server's `--ws-port`).
+ */
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { lazyCertificate } from "../packages/core/test/fixtures/tls-cert.ts";
+import {
+	BIN,
+	CTRL_D,
+	expectOneErrorLine,
+	PROMPT,
+	ROOT,
+	run,
+	sha256,
+	stopAll,
+	TerminalSession,
+	text,
+} from "./fixtures/client/harness.ts";
+import { serveWs, stopWsServers, type WsServerOptions } from "./fixtures/ws-server.ts";
+
+const INSECURE_WARNING =
+	"echo-client: warning: --insecure: the server's certificate is not verified; anyone on the path can read and change the traffic\n";
+
+const dir = mkdtempSync(join(tmpdir(), "echokit-client-ws-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const certificate = lazyCertificate(dir);
+
+afterEach(async () => {
+	await stopAll();
+	await stopWsServers();
+});
+
+function serveWss(options: WsServerOptions = {}) {
+	return serveWs({ ...options, tls: certificate() });
+}
+
+/** A port nothing listens on: start a server, note its port, stop it. */
+async function closedPort(): Promise<number> {
+	const server = serveWs();
+	await server.stop();
+	return server.port;
+}
+
+describe("one-shot (--message)", () => {
+	test("each --message is one text message; the replies are printed unchanged, exit 0", async () => {
+		const server = serveWs();
+		const result = await run(["--ws", server.url, "--message", "Hi", "--message", "Hello"]);
+		expect(result).toEqual({ code: 0, stdout: Buffer.from("HiHello"), stderr: "" });
+		expect(server.received).toEqual(["Hi", "Hello"]);
+	});
+
+	test("--framing lines appends a newline to each message; an uppercasing server's replies", async () => {
+		const server = serveWs({ behaviour: "uppercase" });
+		const result = await run(["--ws", server.url, "--framing", "lines", "-m", "hi", "-m", "there"]);
+		expect(result).toEqual({ code: 0, stdout: Buffer.from("HI\nTHERE\n"), stderr: "" });
+		expect(server.received).toEqual(["hi\n", "there\n"]);
+	});
+
+	test("IPv6: ws://[::1]:PORT/", async () => {
+		const server = serveWs({ hostname: "::1" });
+		expect(server.url).toStartWith("ws://[::1]:");
+		const result = await run(["--ws", server.url, "--message", "Hi"]);
+		expect(result).toEqual({ code: 0, stdout: Buffer.from("Hi"), stderr: "" });
+	});
+
+	test("a server that replies nothing: E_NO_REPLY after --timeout, exit 4, one line", async () => {
+		const server = serveWs({ behaviour: "silent" });
+		const result = await run(["--ws", server.url, "--timeout", "0.5", "-m", "a", "-m", "b"]);
+		expect(result.code).toBe(4);
+		expect(result.stdout).toHaveLength(0);
+		expect(result.stderr).toBe(
+			`echo-client: no reply from ${server.url} within 0.5 s to 2 of 2 messages (E_NO_REPLY)\n`,
+		);
+		expect(server.received).toEqual(["a", "b"]);
+	});
+});
+
+describe("pipe mode (stdin not a terminal)", () => {
+	test("1 MiB of random bytes come back identical, sent as binary messages of at most 64 KiB", async () => {
+		const server = serveWs();
+		const input = new Uint8Array(randomBytes(1024 * 1024));
+		const result = await run(["--ws", server.url], input);
+		expect(result.stderr).toBe("");
+		expect(result.code).toBe(0);
+		expect(result.stdout.byteLength).toBe(input.byteLength);
+		expect(sha256(result.stdout)).toBe(sha256(input));
+		expect(server.received.every((message) => typeof message !== "string")).toBe(true);
+		const sizes = server.received.map((message) => message.length);
+		expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024);
+		expect(sizes.reduce((a, b) => a + b, 0)).toBe(input.byteLength);
+	});
+
+	test("empty stdin: nothing sent, nothing printed, exit 0", async () => {
+		const server = serveWs();
+		const result = await run(["--ws", server.url]);
+		expect(result).toEqual({ code: 0, stdout: new Uint8Array(0), stderr: "" });
+		expect(server.received).toEqual([]);
+	});
+});
+
+describe("close codes from the server", () => {
+	test("1011 (a plugin failed): E_WS_CLOSED naming the code and reason, exit 5, one line", async () => {
+		const server = serveWs({ behaviour: "fail" });
+		const result = await run(["--ws", server.url, "--message", "Hi"]);
+		expect(result.code).toBe(5);
+		expect(result.stderr).toBe(
+			`echo-client: ${server.url} closed the WebSocket: 1011 internal error ("plugin failed") (E_WS_CLOSED)\n`,
+		);
+	});
+
+	test("1009 (message too big): E_WS_CLOSED, exit 5", async () => {
+		const server = serveWs({ maxMessageBytes: 1000 });
+		const result = await run(["--ws", server.url], new Uint8Array(5000));
+		expect(result.code).toBe(5);
+		expect(result.stderr).toContain("closed the WebSocket: 1009 message too big");
+		expectOneErrorLine(result.stderr, "E_WS_CLOSED");
+	});
+
+	test("1001 (the server stops) while a reply is owed: E_WS_CLOSED, exit 5", async () => {
+		const server = serveWs({ behaviour: "silent" });
+		const proc = Bun.spawn(["bun", BIN, "--ws", server.url, "--message", "Hi"], {
+			cwd: ROOT,
+			stdout: "pipe",
+			stderr: "pipe",
+		});
+		try {
+			for (let i = 0; i < 1500 && server.received.length === 0; i++) await Bun.sleep(10);
+			expect(server.received).toEqual(["Hi"]);
+			await server.stop();
+			const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+			expect(code).toBe(5);
+			expect(stderr).toContain(`${server.url} closed the WebSocket: 1001 going away`);
+			expectOneErrorLine(stderr, "E_WS_CLOSED");
+		} finally {
+			proc.kill();
+		}
+	});
+});
+
+describe("cannot connect", () => {
+	test("nothing listening: E_CONNECT, exit 3, one line", async () => {
+		const url = `ws://127.0.0.1:${await closedPort()}/`;
+		const result = await run(["--ws", url, "--message", "Hi"]);
+		expect(result.code).toBe(3);
+		expect(result.stderr).toBe(
+			`echo-client: cannot connect to ${url}: connection refused (E_CONNECT)\n`,
+		);
+	});
+
+	test("an HTTP server that does not upgrade: E_CONNECT naming the status, exit 3", async () => {
+		const http = Bun.serve({
+			hostname: "127.0.0.1",
+			port: 0,
+			fetch: () => new Response("no", { status: 404 }),
+		});
+		try {
+			const result = await run(["--ws", `ws://127.0.0.1:${http.port}/`, "--message", "Hi"]);
+			expect(result.code).toBe(3);
+			expect(result.stderr).toContain("HTTP 404 instead of a WebSocket upgrade");
+			expectOneErrorLine(result.stderr, "E_CONNECT");
+		} finally {
+			await http.stop(true);
+		}
+	});
+});
+
+describe("wss:// with the TLS flags", () => {
+	test("--ca: one-shot, and 1 MiB through pipe mode", async () => {
+		const server = serveWss();
+		expect(server.url).toStartWith("wss://");
+		const oneShot = await run(["--ws", server.url, "--ca", certificate().cert, "-m", "Hi"]);
+		expect(oneShot).toEqual({ code: 0, stdout: Buffer.from("Hi"), stderr: "" });
+		const input = new Uint8Array(randomBytes(1024 * 1024));
+		const piped = await run(["--ws", server.url, "--ca", certificate().cert], input);
+		expect(piped.stderr).toBe("");
+		expect(piped.code).toBe(0);
+		expect(sha256(piped.stdout)).toBe(sha256(input));
+	});
+
+	test("no --ca: the self-signed certificate is E_TLS with the hint, exit 6", async () => {
+		const server = serveWss();
+		const result = await run(["--ws", server.url, "--message", "Hi"]);
+		expect(result.code).toBe(6);
+		expect(result.stderr).toContain("self signed certificate");
+		expect(result.stderr).toContain("--ca FILE");
+		expectOneErrorLine(result.stderr, "E_TLS");
+	});
+
+	test("--servername: a name the certificate does not cover is E_TLS; one it covers works", async () => {
+		const server = serveWss();
+		const args = ["--ws", server.url, "--ca", certificate().cert, "--message", "Hi"];
+		const wrong = await run([...args, "--servername", "echo.example"]);
+		expect(wrong.code).toBe(6);
+		expect(wrong.stderr).toContain("does not match");
+		expectOneErrorLine(wrong.stderr, "E_TLS");
+		const right = await run([...args, "--servername", "localhost"]);
+		expect(right).toEqual({ code: 0, stdout: Buffer.from("Hi"), stderr: "" });
+	});
+
+	test("--insecure connects without a check and warns", async () => {
+		const server = serveWss();
+		const result = await run(["--ws", server.url, "--insecure", "--message", "Hi"]);
+		expect(result).toEqual({ code: 0, stdout: Buffer.from("Hi"), stderr: INSECURE_WARNING });
+	});
+
+	test("wss:// to a plaintext server: E_TLS, exit 6", async () => {
+		const server = serveWs();
+		const url = server.url.replace("ws://", "wss://");
+		const result = await run(["--ws", url, "--ca", certificate().cert, "--message", "Hi"]);
+		expect(result.code).toBe(6);
+		expect(result.stderr).toContain("is the server speaking TLS");
+		expectOneErrorLine(result.stderr, "E_TLS");
+	});
+});
+
+describe("usage errors (exit 2, one line naming --ws)", () => {
+	const cases: [string, string[], string][] = [
+		[
+			"not ws:// or wss://",
+			["--ws", "http://127.0.0.1:8080/"],
+			'invalid --ws "http://127.0.0.1:8080/": expected ws:// or wss://, not http://',
+		],
+		[
+			"a port above 65535",
+			["--ws", "ws://127.0.0.1:99999/"],
+			'invalid --ws "ws://127.0.0.1:99999/": port "99999" is not 1 to 65535',
+		],
+		[
+			"port 0",
+			["--ws", "ws://127.0.0.1:0/"],
+			'invalid --ws "ws://127.0.0.1:0/": port "0" is not 1 to 65535',
+		],
+		[
+			"not a URL",
+			["--ws", "8080"],
+			'invalid --ws "8080": expected a URL like ws://127.0.0.1:8080/',
+		],
+		[
+			"with --port",
+			["--ws", "ws://127.0.0.1:8080/", "--port", "1"],
+			"--ws cannot be combined with --port",
+		],
+		[
+			"with --host",
+			["--ws", "ws://127.0.0.1:8080/", "--host", "::1"],
+			"--ws cannot be combined with --host",
+		],
+		["with --udp", ["--ws", "ws://127.0.0.1:8080/", "--udp"], "--ws cannot be combined with --udp"],
+		[
+			"with --unix",
+			["--ws", "ws://127.0.0.1:8080/", "--unix", "x.sock"],
+			"--ws cannot be combined with --unix",
+		],
+		[
+			"TLS flags with ws://",
+			["--ws", "ws://127.0.0.1:8080/", "--ca", "c.pem"],
+			'--ca with --ws needs a wss:// URL, not "ws://127.0.0.1:8080/"',
+		],
+	];
+	for (const [what, args, message] of cases) {
+		test(what, async () => {
+			const result = await run([...args, "--message", "Hi"]);
+			expect(result.code).toBe(2);
+			expect(result.stderr).toStartWith(`echo-client: ${message}`);
+			expectOneErrorLine(result.stderr, "E_USAGE");
+		});
+	}
+
+	test("--help lists --ws", async () => {
+		const result = await run(["--help"]);
+		expect(result.code).toBe(0);
+		expect(text(result.stdout)).toMatch(
+			/--ws=<url> +WebSocket: connect to this ws:\/\/ or wss:\/\/ URL/,
+		);
+	});
+});
+
+describe("interactive (a terminal)", () => {
+	test("the lab's dialogue: Hi, Hello, 123 as text messages, then Ctrl-D closes with 1000, exit 0", async () => {
+		const server = serveWs();
+		const client = new TerminalSession(["--ws", server.url]);
+		await client.until("first prompt", () => client.screen.includes(PROMPT));
+		for (const message of ["Hi", "Hello", "123"]) {
+			client.type(`${message}\r`);
+			await client.promptAfter(`Received: ${message}`);
+		}
+		client.type(CTRL_D);
+		expect(await client.exitCode()).toBe(0);
+		const lab = ["Hi", "Hello", "123"].map((m) => `${PROMPT}${m}\nReceived: ${m}\n`).join("");
+		const screen = client.screen.replaceAll(`${PROMPT}Received: `, "Received: ");
+		expect(screen).toStartWith(`${lab}${PROMPT}`);
+		expect(server.received).toEqual(["Hi", "Hello", "123"]);
+	});
+
+	test("over wss:// to [::1] with --ca", async () => {
+		const server = serveWss({ hostname: "::1", behaviour: "uppercase" });
+		const client = new TerminalSession(["--ws", server.url, "--ca", certificate().cert]);
+		await client.until("first prompt", () => client.screen.includes(PROMPT));
+		client.type("Hi\r");
+		await client.promptAfter("Received: HI");
+		client.type(CTRL_D);
+		expect(await client.exitCode()).toBe(0);
+	});
+
+	test("a server that replies nothing: the prompt comes back; Ctrl-D says what is missing, exit 0", async () => {
+		const server = serveWs({ behaviour: "silent" });
+		const client = new TerminalSession(["--ws", server.url, "--timeout", "0.5"]);
+		await client.until("first prompt", () => client.screen.includes(PROMPT));
+		client.type("Hi\r");
+		await client.prompts(2, "a second prompt");
+		client.type(CTRL_D);
+		expect(await client.exitCode()).toBe(0);
+		expect(client.screen).toContain("(no reply to 1 of 1 messages within 0.5 s)");
+	});
+
+	test("the server closing with 1011: one error line, exit 5", async () => {
+		const server = serveWs({ behaviour: "fail" });
+		const client = new TerminalSession(["--ws", server.url]);
+		await client.until("first prompt", () => client.screen.includes(PROMPT));
+		client.type("Hi\r");
+		expect(await client.exitCode()).toBe(5);
+		await client.until("the error", () => client.screen.includes("(E_WS_CLOSED)"));
+		expect(client.screen).toContain('closed the WebSocket: 1011 internal error ("plugin failed")');
+	});
+});
