@@ -65,6 +65,20 @@ export const benchArgs = {
 		description: "churn: close gracefully, or with a RST (no TIME_WAIT pile-up on the client)",
 	},
 	timeout: { type: "string", default: "10", valueHint: "seconds", description: "Connect timeout" },
+	ws: {
+		type: "string",
+		valueHint: "url",
+		description:
+			"WebSocket: load this ws:// or wss:// URL instead of --host/--port; each message one binary message (rr only)",
+	},
+	ca: {
+		...clientArgs.ca,
+		description: "--ws wss://: trust this CA or self-signed certificate (PEM)",
+	},
+	insecure: {
+		...clientArgs.insecure,
+		description: "--ws wss://: do not verify the server's certificate",
+	},
 	"metrics-url": {
 		type: "string",
 		valueHint: "url",
@@ -105,6 +119,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
 	if (asked("--version")) return { json: false, help: false, version: true };
 	const values = new Map<Flag, string>();
 	let json = false;
+	let insecure = false;
 	for (let i = 0; i < argv.length; i++) {
 		const arg = longForm(argv[i] as string);
 		if (/^-[^-]/.test(arg)) throw usage(unknownFlags([arg.split("=")[0] as string], FLAGS));
@@ -113,9 +128,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
 		const name = arg.slice(2, equals === -1 ? undefined : equals);
 		if (!Object.hasOwn(benchArgs, name)) throw usage(unknownFlags([`--${name}`], FLAGS));
 		const flag = name as Flag;
-		if (flag === "json") {
-			if (equals !== -1) throw usage("--json takes no value");
-			json = true;
+		if (flag === "json" || flag === "insecure") {
+			if (equals !== -1) throw usage(`--${flag} takes no value`);
+			if (flag === "json") json = true;
+			else insecure = true;
 			continue;
 		}
 		const value = equals === -1 ? argv[++i] : arg.slice(equals + 1);
@@ -124,6 +140,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
 		values.set(flag, value);
 	}
 	const options: BenchArgs = { json, help: false, version: false };
+	if (insecure) options.insecure = true;
 	for (const [flag, text] of values) assign(options, flag, text);
 	resolveBenchOptions(options);
 	return options;
@@ -164,6 +181,12 @@ function assign(options: BenchArgs, flag: Flag, text: string): void {
 		case "metrics-url":
 			options.metricsUrl = text;
 			break;
+		case "ws":
+			options.ws = text;
+			break;
+		case "ca":
+			options.caFile = text;
+			break;
 		case "mode":
 			if (text !== "rr" && text !== "churn") throw invalid(flag, text, "rr or churn");
 			options.mode = text;
@@ -181,6 +204,7 @@ function assign(options: BenchArgs, flag: Flag, text: string): void {
 			options.close = text;
 			break;
 		case "json":
+		case "insecure":
 			break;
 	}
 }

@@ -14,7 +14,7 @@ import { runBench } from "./run.ts";
 
 /** What `echo-client bench` does, in one line (its help, and `echo-client --help`'s COMMANDS). */
 export const BENCH_DESCRIPTION =
-	"Load-test an echo server: request/response over TCP, every byte checked, latency percentiles";
+	"Load-test an echo server: request/response over TCP or WebSocket, every byte checked, latency percentiles";
 
 /**
  * Runs `echo-client bench` with these arguments (those after `bench`) and resolves to the exit

@@ -4,6 +4,7 @@
  */
 import { bareHost } from "@echokit/core/cli";
 import { CliError } from "../errors.ts";
+import { parseWsUrl, type WsTarget } from "../ws/url.ts";
 import type { BenchClose, BenchExpect, BenchMode, BenchOptions, BenchPayload } from "./types.ts";
 
 /** Options with every default filled in and every value checked. */
@@ -23,6 +24,12 @@ export interface ResolvedBenchOptions {
 	connectTimeoutMs: number;
 	/** An `http:` or `https:` URL, or null. */
 	metricsUrl: string | null;
+	/** `--ws`: the WebSocket URL, or null for TCP. */
+	ws: WsTarget | null;
+	/** `--ca` (wss only). */
+	caFile: string | null;
+	/** `--insecure` (wss only). */
+	insecure: boolean;
 }
 
 /** Most connections one process can hold (file descriptors) and ports one address offers. */
@@ -46,6 +53,9 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
 		close: options.close ?? "fin",
 		connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
 		metricsUrl: options.metricsUrl === undefined ? null : metricsUrl(options.metricsUrl),
+		ws: options.ws === undefined ? null : parseWsUrl(options.ws, "echo-client bench --help"),
+		caFile: options.caFile ?? null,
+		insecure: options.insecure ?? false,
 	};
 	const r = resolved;
 	if (r.host === "") throw usage("--host must not be empty");
@@ -64,8 +74,26 @@ export function resolveBenchOptions(options: BenchOptions): ResolvedBenchOptions
 		throw usage("--expect uppercase needs --payload ascii");
 	}
 	if (r.rate !== null && r.mode === "churn") throw usage("--rate works with --mode rr only");
+	checkWs(options, r);
 	check("connect-timeout", r.connectTimeoutMs, inRange(r.connectTimeoutMs, 0, 2 ** 31), "ms");
 	return resolved;
+}
+
+/** `--ws` takes the place of `--host`/`--port`, runs rr only; `--ca`/`--insecure` need `wss://`. */
+function checkWs(options: BenchOptions, r: ResolvedBenchOptions): void {
+	const tlsFlags = [r.caFile !== null && "--ca", r.insecure && "--insecure"].filter(Boolean);
+	if (r.ws === null) {
+		if (tlsFlags.length > 0) throw usage(`${tlsFlags.join(", ")} needs --ws with a wss:// URL`);
+		return;
+	}
+	const clash = [options.host !== undefined && "--host", options.port !== undefined && "--port"];
+	const flags = clash.filter(Boolean);
+	if (flags.length > 0)
+		throw usage(`--ws cannot be combined with ${flags.join(", ")} (the URL names the server)`);
+	if (r.mode !== "rr") throw usage("--ws works with --mode rr only");
+	if (!r.ws.secure && tlsFlags.length > 0)
+		throw usage(`${tlsFlags.join(", ")} needs a wss:// URL in --ws`);
+	if (r.caFile !== null && r.insecure) throw usage("--insecure and --ca contradict each other");
 }
 
 /** `text` if it is an absolute http(s) URL; else an `E_USAGE` error. */

@@ -17,7 +17,7 @@ export function buildReport(
 	const messagesPerSec = stats.messages / durationSec;
 	return {
 		mode: options.mode,
-		target: hostPort(options.host, options.port),
+		target: options.ws?.url ?? hostPort(options.host, options.port),
 		connections: options.connections,
 		size: options.size,
 		pipeline: options.mode === "churn" ? 1 : options.pipeline,

@@ -7,6 +7,7 @@ import { hostPort } from "@echokit/core/cli";
 import type { Socket } from "bun";
 import { CliError } from "../errors.ts";
 import { ChurnLoad } from "./churn.ts";
+import { CONNECT_CONCURRENCY, forEachLimited } from "./limit.ts";
 import { type ResolvedBenchOptions, resolveBenchOptions } from "./options.ts";
 import { Pattern } from "./pattern.ts";
 import { buildReport } from "./report.ts";
@@ -14,11 +15,10 @@ import { RrConnection, rrHandlers } from "./rr.ts";
 import { counterDelta, scrapeCounters } from "./server-metrics.ts";
 import { BenchStats } from "./stats.ts";
 import type { BenchOptions, BenchReport } from "./types.ts";
+import { startWsRr } from "./ws-load.ts";
 
 /** How long connections get to close politely after the window before they are cut. */
 const GRACE_MS = 2000;
-/** Connects in flight at once while opening many connections (the listen backlog is finite). */
-const CONNECT_CONCURRENCY = 256;
 
 /**
  * Runs a load test against an echo server and resolves to its report. Every returned byte is
@@ -41,7 +41,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	const load =
 		resolved.mode === "churn"
 			? await startChurn(resolved, pattern, stats)
-			: await startRr(resolved, pattern, stats);
+			: resolved.ws !== null
+				? await startWsRr(resolved, resolved.ws, pattern, stats)
+				: await startRr(resolved, pattern, stats);
 	const progress = options.onProgress && startProgressTimer(resolved, stats, options.onProgress);
 	let report: BenchReport;
 	try {
@@ -73,7 +75,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	return report;
 }
 
-interface Load {
+/** A running load: stopped at the end of the window. */
+export interface Load {
 	stop(graceMs: number): Promise<void>;
 }
 
@@ -195,19 +198,6 @@ function connectError(options: ResolvedBenchOptions, error: unknown): CliError {
 			: (code ?? (error instanceof Error ? error.message : String(error)));
 	const target = hostPort(options.host, options.port);
 	return new CliError("E_CONNECT", `cannot connect to ${target}: ${reason}`, { cause: error });
-}
-
-/** Runs `task(0..count-1)` with at most `limit` running at once. */
-async function forEachLimited(
-	count: number,
-	limit: number,
-	task: (index: number) => Promise<void>,
-): Promise<void> {
-	let next = 0;
-	const worker = async () => {
-		while (next < count) await task(next++);
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
 
 /** Rejects with `ETIMEDOUT` after `ms`; a socket that connects later is closed at once. */

@@ -73,6 +73,16 @@ export interface BenchOptions {
 	/** Give up connecting after this many milliseconds. Default 10000. */
 	connectTimeoutMs?: number;
 	/**
+	 * WebSocket instead of TCP: a `ws://` or `wss://` URL (then not `host` or `port`). Each
+	 * message is one binary WebSocket message and its reply must be one message, the same bytes.
+	 * rr mode only.
+	 */
+	ws?: string;
+	/** `wss://`: a PEM file of the CA or self-signed certificate to trust (`--ca`). */
+	caFile?: string;
+	/** `wss://`: no certificate check (`--insecure`). */
+	insecure?: boolean;
+	/**
 	 * An echo-server's Prometheus endpoint (`echo-server --metrics-port`), e.g.
 	 * `http://127.0.0.1:9464/metrics`: read before the load starts and after it stopped, and
 	 * the change of its `echokit_*` counters is the report's `serverMetrics`. One that cannot be
