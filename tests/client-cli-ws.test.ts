@@ -122,6 +122,14 @@ describe("close codes from the server", () => {
 		expectOneErrorLine(result.stderr, "E_WS_CLOSED");
 	});
 
+	test("1000 (normal closure) while replies are owed: E_CONNECTION_LOST, exit 5", async () => {
+		const server = serveWs({ behaviour: "close" });
+		const result = await run(["--ws", server.url, "--message", "a", "--message", "b"]);
+		expect(result.code).toBe(5);
+		expect(result.stderr).toContain(`${server.url} closed the WebSocket (1000) before`);
+		expectOneErrorLine(result.stderr, "E_CONNECTION_LOST");
+	});
+
 	test("1001 (the server stops) while a reply is owed: E_WS_CLOSED, exit 5", async () => {
 		const server = serveWs({ behaviour: "silent" });
 		const proc = Bun.spawn(["bun", BIN, "--ws", server.url, "--message", "Hi"], {
@@ -317,6 +325,17 @@ describe("interactive (a terminal)", () => {
 		client.type(CTRL_D);
 		expect(await client.exitCode()).toBe(0);
 		expect(client.screen).toContain("(no reply to 1 of 1 messages within 0.5 s)");
+	});
+
+	test("the server closing with 1000: Connection closed by server., exit 0", async () => {
+		const server = serveWs({ behaviour: "close" });
+		const client = new TerminalSession(["--ws", server.url]);
+		await client.until("first prompt", () => client.screen.includes(PROMPT));
+		client.type("Hi\r");
+		expect(await client.exitCode()).toBe(0);
+		await client.until("the goodbye", () =>
+			client.screen.includes("Connection closed by server.\n"),
+		);
 	});
 
 	test("the server closing with 1011: one error line, exit 5", async () => {

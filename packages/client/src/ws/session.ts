@@ -156,9 +156,16 @@ export class WsSession {
 		clearTimeout(timer);
 	}
 
-	/** The error for a close that was not ours and not normal; or for sending after a close. */
+	/**
+	 * The error for a close that was not ours: {@link closeError}'s, or `E_CONNECTION_LOST` for a
+	 * normal close that came while we still had something to send.
+	 */
 	endError(): CliError {
 		const event = this.closeEvent ?? { code: 1006, reason: "", byUs: false };
+		if (NORMAL.has(event.code)) {
+			const message = `${this.url} closed the WebSocket (${event.code}) before all input was sent`;
+			return new CliError("E_CONNECTION_LOST", message);
+		}
 		return closeError(this.url, event.code, event.reason);
 	}
 
