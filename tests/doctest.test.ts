@@ -218,6 +218,12 @@ describe("finding echo-server and echo-client in a command", () => {
 		expect(invocation).toMatchObject({ unix: false, informational: false });
 		expect(invocation?.port).toBeUndefined();
 		expect(findInvocation("bunx echo-server --unix ./echo.sock", "echo-server")?.unix).toBe(true);
+		// The URL names the server: no --port is added to a WebSocket client.
+		expect(findInvocation("bunx echo-client --ws ws://[::1]:80/ -m x", "echo-client")?.unix).toBe(
+			true,
+		);
+		expect(findInvocation("bunx echo-client --ws=wss://h/", "echo-client")?.unix).toBe(true);
+		expect(findInvocation("bunx echo-server --ws-port 8080", "echo-server")?.unix).toBe(false);
 		expect(findInvocation("bunx echo-server --help", "echo-server")?.informational).toBe(true);
 		expect(findInvocation("echo 'echo-server'x", "echo-server")).toBeUndefined();
 		expect(findInvocation("ls", "echo-client")).toBeUndefined();
