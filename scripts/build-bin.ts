@@ -56,7 +56,8 @@ export interface Built {
  * @example
  * await buildBinaries("host", "dist/bin"); // dist/bin/echo-server, dist/bin/echo-client
  */
-export async function buildBinaries(target: string, outdir: string): Promise<Built[]> {
+export async function buildBinaries(target: string, into: string): Promise<Built[]> {
+	const outdir = resolve(into);
 	mkdirSync(outdir, { recursive: true });
 	const built: Built[] = [];
 	for (const [command, entry] of Object.entries(COMMANDS) as [keyof typeof COMMANDS, string][]) {
@@ -64,7 +65,8 @@ export async function buildBinaries(target: string, outdir: string): Promise<Bui
 		const targetFlag = target === "host" ? [] : [`--target=${target}`];
 		const proc = Bun.spawn(
 			["bun", "build", ...FLAGS, ...targetFlag, join(ROOT, entry), "--outfile", path],
-			{ cwd: ROOT, stdout: "pipe", stderr: "pipe" },
+			// In outdir: bun build --compile writes its temporary file to the working folder.
+			{ cwd: outdir, stdout: "pipe", stderr: "pipe" },
 		);
 		const [out, err, code] = await Promise.all([
 			new Response(proc.stdout).text(),
