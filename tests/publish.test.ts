@@ -127,7 +127,7 @@ describe("installed from the registry, in an empty folder", () => {
 		expect(await server.exited()).toBe(0);
 	}, 180_000);
 
-	test("bunx -p @echokit/server echo-server with nothing installed, answering bunx echo-client", async () => {
+	test("bunx -p @echokit/server echo-server with nothing installed, answering bunx echo-client and bunx -p @echokit/client echo-client", async () => {
 		const server = new ServerProcess(["-p", "@echokit/server", "echo-server", "--port", "0"], {
 			command: ["bunx"],
 			cwd: dirs.nothing,
@@ -135,9 +135,12 @@ describe("installed from the registry, in an empty folder", () => {
 		});
 		const port = await server.listening();
 		await server.waitFor(/Talk to it: bunx echo-client --port \d+/, "stderr");
-		const client = ["bunx", "echo-client", "--port", `${port}`, "-m", "hello", "-m", " world"];
-		expect(await run(client, dirs.project, env)).toBe("hello world");
+		const client = ["echo-client", "--port", `${port}`, "-m", "hello", "-m", " world"];
+		expect(await run(["bunx", ...client], dirs.project, env)).toBe("hello world");
 		await server.waitFor(/Data received: hello/);
+		// And the client with nothing installed either.
+		const fetched = ["bunx", "-p", "@echokit/client", ...client.slice(0, 3), "-m", "again"];
+		expect(await run(fetched, dirs.nothing, env)).toBe("again");
 		server.signal("SIGTERM");
 		expect(await server.exited()).toBe(0);
 	}, 180_000);
