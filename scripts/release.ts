@@ -21,10 +21,11 @@
  * `changeset publish` is not used: the pinned @changesets/cli (2.29.x) would publish
  * `workspace:*` unchanged, and such a package does not install.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pack, run, workspaceRanges } from "./lib/pack.ts";
+import { pendingVersions } from "./lib/pending-versions.ts";
 import { publishOrder, ROOT, type WorkspacePackage } from "./lib/workspace.ts";
 
 /** The command line, parsed. */
@@ -126,26 +127,12 @@ async function onRegistry(registry: string, pkg: WorkspacePackage): Promise<bool
 	return packument.versions?.[pkg.manifest.version] !== undefined;
 }
 
-/** `--dry-run`: what `changeset version` would do, from `changeset status`. */
+/** `--dry-run`: what `changeset version` would do (see lib/pending-versions.ts). */
 async function showPendingVersions(): Promise<void> {
-	const dir = mkdtempSync(join(tmpdir(), "echokit-release-status-"));
-	try {
-		const file = join(dir, "status.json");
-		// changeset status wants the path relative to the repository.
-		await run(["bunx", "changeset", "status", "--output", relative(ROOT, file)], ROOT);
-		const status = JSON.parse(readFileSync(file, "utf8")) as {
-			releases: { name: string; oldVersion: string; newVersion: string; type: string }[];
-		};
-		const published = new Set(publishOrder().map((p) => p.manifest.name));
-		const releases = status.releases.filter((r) => published.has(r.name));
-		if (releases.length === 0) log("changeset version: no pending changesets");
-		for (const r of releases) {
-			log(`changeset version: ${r.name} ${r.oldVersion} → ${r.newVersion} (${r.type})`);
-		}
-		log("then: bun install (lockfile), a release commit; below, the packages as they are now");
-	} finally {
-		rmSync(dir, { recursive: true, force: true });
-	}
+	const pending = await pendingVersions();
+	if (pending.length === 0) log("changeset version: no pending changesets");
+	for (const { name, from, to } of pending) log(`changeset version: ${name} ${from} → ${to}`);
+	log("then: bun install (lockfile), a release commit; below, the packages as they are now");
 }
 
 /** Steps 1–3: versions, lockfile, commit. Refuses to start on a tree with changes. */

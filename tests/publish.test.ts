@@ -66,7 +66,7 @@ const release = (...args: string[]) =>
 describe("bun run release, to a local registry", () => {
 	test("--dry-run shows the pending versions, lists every public package and publishes none", async () => {
 		const out = await release("--dry-run");
-		expect(out).toMatch(/^changeset version: (no pending changesets|@echokit\/core \S+ → \S+ )/m);
+		expect(out).toMatch(/^changeset version: (no pending changesets|@echokit\/core \S+ → \S+)$/m);
 		for (const { manifest } of packages) {
 			expect(out).toContain(`${manifest.name}@${manifest.version}: would be published (dry run)`);
 		}
