@@ -6,6 +6,7 @@
 import { hostPort } from "@echokit/core/cli";
 import type { ConsolaInstance } from "consola/core";
 import { HINT_TAG } from "./logger.ts";
+import { STANDALONE } from "./standalone.ts";
 import { atLeast } from "./values.ts";
 
 /** Where and how the server listens, once bound. */
@@ -92,7 +93,9 @@ export function clientHint(endpoint: Endpoint): string {
 	const { host, port, unix, tlsCert, selfSigned, udp } = endpoint;
 	const args = unix !== undefined ? ["--unix", unix] : [...hostArgs(host), "--port", `${port}`];
 	if (tlsCert !== undefined) args.push("--tls", ...(selfSigned ? ["--ca", tlsCert] : []));
-	const command = `bunx echo-client ${args.map(shellQuote).join(" ")}`;
+	// An executable's user has the echo-client executable, not necessarily Bun.
+	const client = STANDALONE ? "echo-client" : "bunx echo-client";
+	const command = `${client} ${args.map(shellQuote).join(" ")}`;
 	return `Talk to it: ${command}${udp ? " (add --udp for UDP)" : ""}`;
 }
 

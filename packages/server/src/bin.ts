@@ -5,5 +5,8 @@
  * @module
  */
 import { main } from "./command.ts";
+import { provideBundledModules } from "./standalone.ts";
+
+provideBundledModules();
 
 process.exit(await main(process.argv.slice(2)));

@@ -30,6 +30,7 @@ import { PoolMetrics } from "./pool-metrics.ts";
 import { type ServiceHttp, startServiceHttp } from "./service-http.ts";
 import type { Settings } from "./settings.ts";
 import { onStopSignals, SIGNAL_NUMBERS } from "./signals.ts";
+import { selfCommand } from "./standalone.ts";
 import type { TlsPem } from "./tls.ts";
 import {
 	type MetricsReply,
@@ -281,7 +282,7 @@ class WorkerPool {
 	/** Starts worker `index`; resolves when it listens, rejects with a {@link WorkerExit}. */
 	private spawn(index: number): Promise<Worker> {
 		return new Promise((resolve, reject) => {
-			const proc = Bun.spawn([process.execPath, BIN, ...this.args], {
+			const proc = Bun.spawn(selfCommand(BIN, this.args), {
 				env: { ...process.env, [WORKER_ENV]: `${index}` },
 				stdin: "ignore",
 				stdout: "inherit",
