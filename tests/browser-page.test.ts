@@ -3,7 +3,15 @@
  * playwright-core (see fixtures/browser/chromium.ts). One browser and one tab for the whole file;
  * each test opens the page of its own server (fixtures/browser/target.ts says which server).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import {
+	afterAll,
+	afterEach,
+	beforeAll,
+	describe,
+	expect,
+	setDefaultTimeout,
+	test,
+} from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, recordCspViolations, WAIT_MS } from "./fixtures/browser/chromium.ts";
 import { startTarget, type Target, type TargetOptions } from "./fixtures/browser/target.ts";
@@ -13,16 +21,21 @@ let page: Page;
 let violations: string[];
 const targets: Target[] = [];
 
+// bun test's default is 5 s (bunfig.toml's [test] timeout is not read by Bun 1.4.5): room for a
+// browser launch on a busy machine. A guard against hanging, not a timing check.
+const LIMIT_MS = 60_000;
+setDefaultTimeout(LIMIT_MS);
+
 beforeAll(async () => {
 	browser = await launchChromium();
 	page = await browser.newPage();
 	page.setDefaultTimeout(WAIT_MS);
 	violations = await recordCspViolations(page);
-});
+}, LIMIT_MS);
 
 afterAll(async () => {
 	await browser?.close();
-});
+}, LIMIT_MS);
 
 afterEach(async () => {
 	await Promise.all(targets.splice(0).map((target) => target.stop()));
