@@ -5,10 +5,14 @@
  * packages from it and `bunx echo-server` / `bunx echo-client` / `bunx -p @echokit/server
  * echo-server` talk to each other.
  *
- * Only `@echokit/*` comes from the local registry (a scope in the test's .npmrc); their
- * third-party dependencies (citty, consola, c12, prom-client, …) come from the npm registry, so
- * this test needs it, as `bun install` does. Bun's install cache and bunx's folders are private
- * to the test, so a package of the same version from an earlier run is never reused.
+ * Nothing leaves loopback: before anything is installed, the third-party packages the published
+ * ones need (citty, consola, c12, prom-client, … and theirs: the closure of their dependencies,
+ * at the versions `bun.lock` pins) are packed from this repository's `node_modules` and
+ * published to the same registry (fixtures/registry/third-party.ts), and the test's npmrc makes
+ * it the default registry for every name. Every command runs with its HTTP(S) proxy set to a
+ * trap (fixtures/registry/trap-proxy.ts) that fails and records any request to another host;
+ * the tests check it saw none. Bun's install cache and bunx's folders are private to the test,
+ * so a package of the same version from an earlier run is never reused.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +20,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, workspaceRanges } from "../scripts/lib/pack.ts";
 import { type Manifest, publishOrder, ROOT } from "../scripts/lib/workspace.ts";
+import { publishInstalled, thirdPartyClosure } from "./fixtures/registry/third-party.ts";
+import { trapProxy } from "./fixtures/registry/trap-proxy.ts";
 import { killAll, ServerProcess } from "./fixtures/server/harness.ts";
 
 const work = mkdtempSync(join(tmpdir(), "echokit-publish-"));
@@ -27,8 +33,12 @@ const dirs = {
 	cache: join(work, "bun-cache"),
 };
 const packages = publishOrder();
+const trap = trapProxy();
 let registry = "";
-/** For every `bun` and `bunx` here: the npmrc with the registry's token, private caches. */
+/**
+ * For every `bun` and `bunx` here: the npmrc naming the registry and its token, private
+ * caches, the trap as the proxy for every host but 127.0.0.1.
+ */
 let env: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
@@ -38,24 +48,34 @@ beforeAll(async () => {
 	});
 	registry = (await verdaccio.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/)$/m))[1] as string;
 	const npmrc = join(work, "npmrc");
-	// Any token: the registry lets anyone publish, but `bun publish` wants one.
-	// Only @echokit/* from the local registry; the rest from the default one. (An .npmrc,
-	// not a bunfig.toml [install.scopes]: `bunx -p` in a folder reads only the former.)
+	// Any token: the registry lets anyone publish, but `bun publish` wants one. The default
+	// registry, for every name: an .npmrc, not a bunfig.toml, as `bunx -p` in a folder reads
+	// only the former.
+	const token = "local-test";
 	writeFileSync(
 		npmrc,
-		`@echokit:registry=${registry}\n//${registry.slice("http://".length)}:_authToken=local-test\n`,
+		`registry=${registry}\n//${registry.slice("http://".length)}:_authToken=${token}\n`,
 	);
 	env = {
 		...process.env,
+		...trap.env,
 		NPM_CONFIG_USERCONFIG: npmrc,
 		BUN_INSTALL_CACHE_DIR: dirs.cache,
 		TMPDIR: dirs.tmp,
 		NO_COLOR: "1",
 	};
+	// One name at a time, its versions in order; the names side by side.
+	const byName = Map.groupBy(thirdPartyClosure(packages), (pkg) => pkg.name);
+	await Promise.all(
+		[...byName.values()].map(async (versions) => {
+			for (const pkg of versions) await publishInstalled(pkg, registry, token);
+		}),
+	);
 }, 60_000);
 
 afterAll(() => {
 	killAll();
+	trap.stop();
 	rmSync(work, { recursive: true, force: true });
 });
 
@@ -71,6 +91,7 @@ describe("bun run release, to a local registry", () => {
 			expect(out).toContain(`${manifest.name}@${manifest.version}: would be published (dry run)`);
 		}
 		for (const name of names) expect((await packument(name)).status).toBe(404);
+		expect(trap.requests).toEqual([]);
 	}, 60_000);
 
 	test("--publish-only publishes every public package, dependencies first", async () => {
@@ -79,6 +100,7 @@ describe("bun run release, to a local registry", () => {
 		expect(lines.map((line) => line.slice(0, line.lastIndexOf("@")))).toEqual(names);
 		// A second run finds them there and publishes nothing again.
 		expect(await release("--publish-only")).not.toContain(": published to");
+		expect(trap.requests).toEqual([]);
 	}, 120_000);
 
 	test("no published package.json, in the registry's record or its tarball, says workspace:", async () => {
@@ -126,6 +148,8 @@ describe("installed from the registry, in an empty folder", () => {
 		);
 		server.signal("SIGTERM");
 		expect(await server.exited()).toBe(0);
+		// Not one request for another host: everything came from the local registry.
+		expect(trap.requests).toEqual([]);
 	}, 180_000);
 
 	test("bunx -p @echokit/server echo-server with nothing installed, answering bunx echo-client and bunx -p @echokit/client echo-client", async () => {
@@ -144,6 +168,8 @@ describe("installed from the registry, in an empty folder", () => {
 		expect(await run(fetched, dirs.nothing, env)).toBe("again");
 		server.signal("SIGTERM");
 		expect(await server.exited()).toBe(0);
+		// Not one request for another host: everything came from the local registry.
+		expect(trap.requests).toEqual([]);
 	}, 180_000);
 });
 
