@@ -10,20 +10,23 @@
  * leave in arrival order.
  *
  * A connection's life is one forward-only {@link Phase}, changed only by `moveTo`, which checks
- * the move. With `proxyProtocol` it starts in `proxy`: its first bytes are read as a PROXY header
- * (`readHeader`), and only a whole one moves it to `reading`, opening the plugins with the
- * header's address. `busy`, `paused` and `peerEnded` are independent flags beside it.
+ * the move. Before `reading` it may wait for its TLS handshake or read a PROXY header: those
+ * stages live in opening.ts. `busy`, `paused` and `peerEnded` are independent flags beside it.
+ *
+ * The socket is any {@link EchoSocket} (socket.ts): each transport's adapter forwards its events
+ * here, so every transport shares this one path.
  */
-import { countPluginError, countReason, recordDuration } from "./counters.ts";
+import { countPluginError, recordDuration } from "./counters.ts";
 import { logStack, PluginError } from "./errors.ts";
-import { handshakeFailure, LEFT_DURING_HANDSHAKE } from "./handshake-failure.ts";
 import { endsWithCR, LineBuffer } from "./line-buffer.ts";
+import { handshakeFailed, notStarted, ProxyHeaderStage } from "./opening.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { checkMove, Phase, type PhaseName, phaseName } from "./phase.ts";
 import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
-import { type ProxyEndpoint, parseProxyHeader } from "./proxy-header.ts";
-import { type ConnectionSettings, peerName, type SocketLike } from "./settings.ts";
+import type { ProxyEndpoint } from "./proxy-header.ts";
+import { type ConnectionSettings, peerName } from "./settings.ts";
+import type { EchoSocket, EndReason } from "./socket.ts";
 import type {
 	ConnectionInfo,
 	Framing,
@@ -63,15 +66,17 @@ export class Connection implements ConnectionInfo {
 	private proxied: ProxyEndpoint | null = null;
 	/** The PROXY header said the proxy speaks for itself (v2 LOCAL, v1 UNKNOWN): a health check. */
 	healthCheck = false;
-	/** The PROXY header's bytes so far, while it is incomplete (phase `proxy`). */
-	private headerBytes: Uint8Array | null = null;
+	/** Phase `proxy` only: the header read so far. */
+	private header: ProxyHeaderStage | null = null;
+	/** Why the server ends this connection, should it: a WebSocket's close code says it. */
+	private ending: EndReason = "normal";
 
 	/**
 	 * @param handshaking true for a TLS connection accepted before its handshake: nothing runs
 	 * until {@link onHandshake} reports success.
 	 */
 	constructor(
-		readonly socket: SocketLike,
+		readonly socket: EchoSocket,
 		private readonly settings: ConnectionSettings,
 		handshaking = false,
 		readonly transport: Exclude<Transport, "udp"> = "tcp",
@@ -88,6 +93,7 @@ export class Connection implements ConnectionInfo {
 		this.lastActive = settings.clock.tick;
 		this.lines = settings.framing === "lines" ? new LineBuffer(settings.maxLineBytes) : null;
 		this.pipeline = settings.plugins.length > 0 ? new Pipeline(settings, this) : null;
+		if (this.phase === Phase.proxy) this.header = new ProxyHeaderStage(settings, this.counters);
 	}
 
 	/**
@@ -121,7 +127,7 @@ export class Connection implements ConnectionInfo {
 	onHandshake(success: boolean, error: Error | null | undefined): void {
 		if (this.phase !== Phase.handshaking) return; // cut by us (deadline, stop): already said
 		if (!success) {
-			this.handshakeFailed(handshakeFailure(error));
+			this.warn(handshakeFailed(this.settings, this.counters, error), "tls_handshake");
 			this.moveTo(Phase.closed);
 			return;
 		}
@@ -150,53 +156,30 @@ export class Connection implements ConnectionInfo {
 	}
 
 	/**
-	 * Phase `proxy`: adds `chunk` to the header read so far. A whole header sets the client's
-	 * address, opens the plugins and starts reading, with the bytes after it as the first data;
-	 * anything else closes the connection, counted and with a warning naming the peer. The
-	 * header's bytes are never echoed. The idle clock is not stamped: the header timeout runs
+	 * Phase `proxy`: a whole header sets the client's address, opens the plugins and starts
+	 * reading, with the bytes after it as the first data; anything else closes the connection
+	 * (opening.ts counts it). The idle clock is not stamped until then: the header timeout runs
 	 * from accept, so a client that trickles bytes cannot hold the connection.
 	 */
 	private readHeader(chunk: Uint8Array): void {
-		const bytes = this.headerBytes ? Buffer.concat([this.headerBytes, chunk]) : chunk;
-		const parsed = parseProxyHeader(bytes);
-		if (parsed.status === "more") {
-			// A copy: the chunk is Bun's to reuse after this handler (at most ~4 KiB, see MAX_V2_BODY).
-			this.headerBytes = bytes === chunk ? new Uint8Array(chunk) : bytes;
+		const step = (this.header as ProxyHeaderStage).read(chunk);
+		if (step.status === "more") return;
+		this.header = null;
+		if (step.status === "failed") {
+			this.abort(step.reason, "proxy_header");
 			return;
 		}
-		this.headerBytes = null;
-		const stats = this.settings.stats;
-		if (parsed.status === "error") {
-			if (parsed.missing) stats.proxyHeaderMissing++;
-			else stats.proxyHeaderErrors++;
-			countReason(this.counters.proxyHeaderFailures, parsed.missing ? "missing" : "invalid");
-			this.abort(parsed.reason, "proxy_header");
-			return;
-		}
-		const { header } = parsed;
 		const peer = peerName(this);
-		this.proxied = header.source ?? null;
-		this.healthCheck =
-			header.command === "local" || (header.version === 1 && header.family === "unknown");
+		this.proxied = step.source;
+		this.healthCheck = step.healthCheck;
 		this.settings.logger.debug(
-			`connection #${this.id}: PROXY v${header.version} ${header.command} ${header.family} from ${peer}` +
+			`connection #${this.id}: ${step.summary} from ${peer}` +
 				(this.proxied ? `: client ${peerName(this)}` : ""),
 		);
 		this.lastActive = this.settings.clock.tick;
 		this.moveTo(Phase.reading);
 		this.open();
-		if (parsed.length < bytes.byteLength) this.onData(bytes.subarray(parsed.length));
-	}
-
-	/** The client left (FIN or reset) in phase `proxy`, before its header was whole. */
-	private leftBeforeHeader(how: string): void {
-		this.settings.stats.proxyHeaderMissing++;
-		countReason(this.counters.proxyHeaderFailures, "missing");
-		const got = this.headerBytes?.byteLength ?? 0;
-		this.abort(
-			`no PROXY header (the client ${how} after ${got} byte${got === 1 ? "" : "s"} of it)`,
-			"proxy_header",
-		);
+		if (step.rest) this.onData(step.rest);
 	}
 
 	/**
@@ -238,7 +221,7 @@ export class Connection implements ConnectionInfo {
 	onEnd(): void {
 		this.peerEnded = true;
 		if (this.phase === Phase.proxy) {
-			this.leftBeforeHeader("closed");
+			this.abort((this.header as ProxyHeaderStage).left("closed"), "proxy_header");
 			return;
 		}
 		if (this.phase === Phase.lingering || this.phase === Phase.handshaking) {
@@ -254,7 +237,8 @@ export class Connection implements ConnectionInfo {
 	 * is owed nothing: it is closed.
 	 */
 	stop(): void {
-		if (this.phase < Phase.reading) this.abort(this.notStarted(), "stop");
+		this.ending = "going-away";
+		if (this.phase < Phase.reading) this.abort(notStarted(this.phase === Phase.proxy), "stop");
 		else this.endInput();
 	}
 
@@ -266,11 +250,12 @@ export class Connection implements ConnectionInfo {
 	 */
 	endIfQuiet(since: number): boolean {
 		if (this.phase < Phase.reading) {
-			this.abort(this.notStarted(), "stop");
+			this.abort(notStarted(this.phase === Phase.proxy), "stop");
 			return true;
 		}
 		if (this.phase !== Phase.reading || this.lastActive > since || this.busy) return false;
 		if (!this.out.isEmpty || this.inboxBytes > 0 || (this.lines?.bytes ?? 0) > 0) return false;
+		this.ending = "going-away";
 		this.endInput();
 		return true;
 	}
@@ -279,9 +264,10 @@ export class Connection implements ConnectionInfo {
 	onClose(): void {
 		if (this.phase === Phase.closed) return;
 		// A client that resets during its handshake gets no `handshake` report from Bun.
-		if (this.phase === Phase.handshaking) this.handshakeFailed(LEFT_DURING_HANDSHAKE);
+		if (this.phase === Phase.handshaking)
+			this.warn(handshakeFailed(this.settings, this.counters, null, true), "tls_handshake");
 		if (this.phase === Phase.proxy) {
-			this.leftBeforeHeader("left");
+			this.abort((this.header as ProxyHeaderStage).left("left"), "proxy_header");
 			return;
 		}
 		this.moveTo(Phase.closed);
@@ -319,6 +305,15 @@ export class Connection implements ConnectionInfo {
 	/** The client's port: the PROXY header's source port when there is one; 0 for a Unix socket. */
 	get remotePort(): number {
 		return this.proxied ? this.proxied.port : this.socketPort;
+	}
+
+	/**
+	 * Why the server ends this connection when it calls the socket's `end` or `shutdown`: what
+	 * a WebSocket's close code says. `normal` unless the server is stopping, a plugin failed or
+	 * a message was too long.
+	 */
+	get endReason(): EndReason {
+		return this.ending;
 	}
 
 	get framing(): Framing {
@@ -523,22 +518,13 @@ export class Connection implements ConnectionInfo {
 		}
 	}
 
-	/** Why a connection closed by a stop before it started reading is owed nothing. */
-	private notStarted(): string {
-		return this.phase === Phase.proxy
-			? "server stopping (PROXY header not received)"
-			: "server stopping (TLS handshake not finished)";
-	}
-
 	/** The fields of a warning or error about this connection (off the byte path: only then). */
 	private fields(event: LogEvent): LogFields {
 		return { event, connection: this.id, remote: peerName(this) };
 	}
 
-	private handshakeFailed(reason: string): void {
-		this.settings.stats.handshakeFailures++;
-		this.counters.handshakeFailures++;
-		this.settings.logger.warn(`connection ${this.label}: ${reason}`, this.fields("tls_handshake"));
+	private warn(reason: string, event: LogEvent): void {
+		this.settings.logger.warn(`connection ${this.label}: ${reason}`, this.fields(event));
 	}
 
 	private lineTooLong(): void {
@@ -547,6 +533,7 @@ export class Connection implements ConnectionInfo {
 			`closing connection ${this.label}: line longer than ${limit} bytes (E_LINE_TOO_LONG)`,
 			this.fields("line_too_long"),
 		);
+		this.ending = "too-big";
 		this.stopInput();
 	}
 
@@ -563,6 +550,7 @@ export class Connection implements ConnectionInfo {
 		logger.error(`${reason} (connection ${this.label})`, fields);
 		logStack(logger, error);
 		this.busy = false;
+		this.ending = "error";
 		this.stopInput();
 	}
 

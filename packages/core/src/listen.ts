@@ -1,7 +1,8 @@
 /**
- * Binds the stream listener (TCP, TLS or a Unix socket) and wires Bun's socket handlers to
- * {@link Connection}. Turning away connections over `maxConnections` happens here, before any
- * per-connection state exists.
+ * The stream transports' adapter (socket.ts): binds a TCP, TLS or Unix socket listener with
+ * `Bun.listen` and wires Bun's socket handlers to {@link Connection} — a Bun socket is an
+ * {@link EchoSocket} as it is. Turning away connections over `maxConnections` happens here,
+ * before any per-connection state exists.
  */
 import { lstatSync, type Stats, unlinkSync } from "node:fs";
 import type { Socket, SocketHandler, SocketListener } from "bun";
@@ -10,19 +11,13 @@ import { countReason } from "./counters.ts";
 import { EchoError } from "./errors.ts";
 import { checkUnixPath, type ListenTarget, listenError } from "./listen-error.ts";
 import { type ConnectionSettings, peerName } from "./settings.ts";
+import type { Listener } from "./socket.ts";
 import type { ServerOptions } from "./types.ts";
 
 /** A connection slot: `null` while the socket was turned away. */
 type Slot = Connection | null;
 
-export interface StreamListener {
-	readonly listener: SocketListener<Slot> & { port?: number; hostname?: string };
-	/** What its connections are: `tcp`, `tls` or `unix`. */
-	readonly transport: Connection["transport"];
-	/** The address to report: host:port, or the Unix path. */
-	readonly hostname: string;
-	readonly port: number;
-}
+type BunListener = SocketListener<Slot> & { port?: number; hostname?: string };
 
 /**
  * Binds and returns the listener. Throws what listen-error.ts makes of a failure
@@ -33,7 +28,7 @@ export async function listenStream(
 	settings: ConnectionSettings,
 	options: ServerOptions,
 	open: Set<Connection>,
-): Promise<StreamListener> {
+): Promise<Listener> {
 	const tls = options.tls !== undefined;
 	// What plugins see as `connection.transport`; a Unix socket is `unix` with or without TLS.
 	const transport = options.unix ? "unix" : tls ? "tls" : "tcp";
@@ -46,7 +41,7 @@ export async function listenStream(
 		const listener = bind(target, () =>
 			Bun.listen<Slot>({ ...common, unix: options.unix as string, tls: options.tls }),
 		);
-		return { listener, transport, hostname: options.unix, port: 0 };
+		return adapt(listener, transport, options.unix, 0);
 	}
 	const hostname = options.hostname ?? "127.0.0.1";
 	const port = options.port ?? 8888;
@@ -66,7 +61,23 @@ export async function listenStream(
 			...({ reusePort: options.reusePort } as object),
 		}),
 	);
-	return { listener, transport, hostname: listener.hostname, port: listener.port };
+	return adapt(listener, transport, listener.hostname ?? hostname, listener.port ?? port);
+}
+
+/** The {@link Listener} shape of a Bun listener: `stop(false)` stops accepting, `stop(true)` cuts. */
+function adapt(
+	listener: BunListener,
+	kind: Connection["transport"],
+	hostname: string,
+	port: number,
+): Listener {
+	return {
+		kind,
+		address: { hostname, port },
+		async stop(force) {
+			listener.stop(force);
+		},
+	};
 }
 
 /**

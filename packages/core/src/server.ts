@@ -1,12 +1,26 @@
 import type { Connection } from "./connection.ts";
 import { snapshotCounters } from "./counters.ts";
 import { PluginError } from "./errors.ts";
-import { listenStream, type StreamListener } from "./listen.ts";
+import { listenStream } from "./listen.ts";
 import { listenError } from "./listen-error.ts";
 import { type ConnectionSettings, connectionSettings } from "./settings.ts";
+import type { Listener } from "./socket.ts";
 import { startTimeoutSweep } from "./timeout-sweep.ts";
-import type { ServerInfo, ServerOptions, ServerStats, StopOptions } from "./types.ts";
-import { type DatagramService, serveUdp } from "./udp.ts";
+import type { ServerInfo, ServerOptions, ServerStats, StopOptions, Transport } from "./types.ts";
+import { serveUdp } from "./udp.ts";
+
+/** @internal What {@link EchoServer} is made of; {@link startServer} builds it. */
+export interface ServerParts {
+	/** The first is the main one: its address is the server's `hostname` and `port`. */
+	readonly listeners: readonly [Listener, ...Listener[]];
+	readonly settings: ConnectionSettings;
+	/** Open connections, of every transport. */
+	readonly open: ReadonlySet<Connection>;
+	/** Stops the idle / handshake / header timeout sweep. */
+	readonly stopSweep: () => void;
+	/** The Unix socket path, removed at stop. */
+	readonly unix: string | undefined;
+}
 
 /**
  * A running echo server. Get one from {@link startServer}.
@@ -18,21 +32,26 @@ import { type DatagramService, serveUdp } from "./udp.ts";
 export class EchoServer implements ServerInfo {
 	private stopping: Promise<void> | null = null;
 
+	private readonly listeners: ServerParts["listeners"];
+	private readonly settings: ConnectionSettings;
+	private readonly open: ReadonlySet<Connection>;
+	private readonly stopSweep: () => void;
+	readonly unix: string | undefined;
+
 	/** @internal Use {@link startServer}. */
-	constructor(
-		private readonly stream: StreamListener,
-		private readonly datagrams: DatagramService | null,
-		private readonly settings: ConnectionSettings,
-		private readonly open: ReadonlySet<Connection>,
-		private readonly stopSweep: () => void,
-		readonly unix: string | undefined,
-	) {}
+	constructor(parts: ServerParts) {
+		this.listeners = parts.listeners;
+		this.settings = parts.settings;
+		this.open = parts.open;
+		this.stopSweep = parts.stopSweep;
+		this.unix = parts.unix;
+	}
 
 	get hostname(): string {
-		return this.stream.hostname;
+		return this.listeners[0].address.hostname;
 	}
 	get port(): number {
-		return this.stream.port;
+		return this.listeners[0].address.port;
 	}
 	get framing() {
 		return this.settings.framing;
@@ -62,7 +81,7 @@ export class EchoServer implements ServerInfo {
 			lingering: 0,
 			closed: 0,
 		};
-		const open = { tcp: 0, tls: 0, unix: 0, udp: 0 };
+		const open: Record<Transport, number> = { tcp: 0, tls: 0, unix: 0, udp: 0 };
 		for (const connection of this.open) {
 			open[connection.transport]++;
 			queuedBytes += connection.out.bytes;
@@ -71,11 +90,9 @@ export class EchoServer implements ServerInfo {
 		}
 		const connections = this.open.size;
 		const { counters } = this.settings;
-		const kind = this.stream.transport;
-		const transports: ServerStats["transports"] = {
-			[kind]: snapshotCounters(counters[kind], open[kind]),
-		};
-		if (this.datagrams) transports.udp = snapshotCounters(counters.udp, 0);
+		const transports: ServerStats["transports"] = {};
+		for (const { kind } of this.listeners)
+			transports[kind] = snapshotCounters(counters[kind], open[kind]);
 		return {
 			...this.settings.stats,
 			connections,
@@ -110,9 +127,8 @@ export class EchoServer implements ServerInfo {
 		// now would reset them. One turn of the event loop accepts them; they are served like the
 		// rest. Then no more.
 		if (drainTimeoutMs > 0) await Bun.sleep(BACKLOG_TURN_MS);
-		this.stream.listener.stop(false);
 		// UDP: no new datagrams; replies of async transforms in flight still go out.
-		const datagramsDone = this.datagrams?.stop(drainDeadline);
+		await Promise.all(this.listeners.map((listener) => listener.stop(false)));
 		while (this.open.size > 0 && performance.now() < drainDeadline) {
 			const since = clock.tick++;
 			await Bun.sleep(Math.min(QUIET_CHECK_MS, Math.max(0, drainDeadline - performance.now())));
@@ -122,8 +138,8 @@ export class EchoServer implements ServerInfo {
 		const closeDeadline = performance.now() + closeTimeoutMs;
 		while (this.open.size > 0 && performance.now() < closeDeadline) await Bun.sleep(5);
 		for (const connection of this.open) connection.abort("server stop deadline passed", "stop");
-		this.stream.listener.stop(true);
-		await datagramsDone;
+		// UDP waits up to the drain deadline for replies in flight, as the connections did.
+		await Promise.all(this.listeners.map((listener) => listener.stop(true, drainDeadline)));
 		if (this.unix) await removeFile(this.unix);
 		for (const plugin of this.settings.plugins) {
 			try {
@@ -153,24 +169,24 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 	);
 	const open = new Set<Connection>();
 	const stream = await listenStream(settings, options, open);
-	let datagrams: DatagramService | null = null;
+	const listeners: [Listener, ...Listener[]] = [stream];
 	if (options.udp) {
+		const { hostname, port } = stream.address;
 		try {
-			datagrams = await serveUdp(settings, stream.hostname, stream.port);
+			listeners.push(await serveUdp(settings, hostname, port));
 		} catch (error) {
-			stream.listener.stop(true);
+			await stream.stop(true);
 			// The same cause in the same words as a TCP bind: only the UDP port may be taken.
-			throw listenError({ host: stream.hostname, port: stream.port }, error);
+			throw listenError({ host: hostname, port }, error);
 		}
 	}
-	const server = new EchoServer(
-		stream,
-		datagrams,
+	const server = new EchoServer({
+		listeners,
 		settings,
 		open,
-		startTimeoutSweep(settings, open),
-		options.unix,
-	);
+		stopSweep: startTimeoutSweep(settings, open),
+		unix: options.unix,
+	});
 	for (const plugin of settings.plugins) {
 		try {
 			await plugin.start?.(server);

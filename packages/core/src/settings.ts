@@ -7,6 +7,7 @@ import { newTransportCounters } from "./counters.ts";
 import { EchoError } from "./errors.ts";
 import { openFileLimit, resolveMaxConnections } from "./fd-limit.ts";
 import type { Greeter } from "./pipeline.ts";
+import type { EchoSocket } from "./socket.ts";
 import type {
 	AnyPlugin,
 	Framing,
@@ -20,18 +21,8 @@ import type {
 	TransportStats,
 } from "./types.ts";
 
-/** The part of a Bun socket a connection uses (a fake one drives it in tests). */
-export interface SocketLike {
-	readonly remoteAddress: string;
-	readonly remotePort: number;
-	write(data: Uint8Array): number;
-	end(): void;
-	/** Half-close: FIN, reading goes on. */
-	shutdown(): void;
-	pause(): unknown;
-	resume(): unknown;
-	terminate(): void;
-}
+/** The former name of {@link EchoSocket} (socket.ts), which tests and tools still import. */
+export type SocketLike = EchoSocket;
 
 /** A plugin that has a transform, with its position among all plugins. */
 export interface Transform {

@@ -4,7 +4,8 @@
  * @module
  */
 import { Connection } from "./connection.ts";
-import { connectionSettings, type SocketLike } from "./settings.ts";
+import { connectionSettings } from "./settings.ts";
+import type { EchoSocket } from "./socket.ts";
 import type { AnyPlugin, Framing, Logger } from "./types.ts";
 
 /** One line a plugin (or the engine) logged during a test. */
@@ -95,7 +96,7 @@ export function testPlugin(
 }
 
 /** A socket whose kernel takes every byte at once. */
-class RecordingSocket implements SocketLike {
+class RecordingSocket implements EchoSocket {
 	readonly remoteAddress = "127.0.0.1";
 	readonly remotePort = 40000;
 	readonly written: Uint8Array[] = [];

@@ -1,5 +1,6 @@
 /**
- * RFC 862 datagram echo: each datagram is one message, run through the plugin chain with its own
+ * The UDP transport's adapter (socket.ts): RFC 862 datagram echo. There is no connection, so no
+ * {@link Connection}: each datagram is one message, run through the plugin chain with its own
  * plugin states (open → transform → close), and the reply goes back to the sender.
  */
 import { countPluginError } from "./counters.ts";
@@ -7,23 +8,20 @@ import { logStack } from "./errors.ts";
 import { Pipeline } from "./pipeline.ts";
 import { isNoReply, type NoReply } from "./plugin.ts";
 import { type ConnectionSettings, peerName } from "./settings.ts";
+import type { Listener } from "./socket.ts";
 import { sendReply } from "./udp-send.ts";
 
-/** The UDP side of a server. */
-export interface DatagramService {
-	/**
-	 * Stops answering new datagrams, waits until the replies of async transforms still in
-	 * flight are sent (or `deadline`, a `performance.now()` time, passes), then closes the socket.
-	 */
-	stop(deadline: number): Promise<void>;
-}
-
-/** Binds UDP on `hostname:port`. Throws what Bun throws (the caller maps it). */
+/**
+ * Binds UDP on `hostname:port`. Throws what Bun throws (the caller maps it). Its listener's
+ * `stop(false)` stops answering new datagrams; `stop(true, deadline)` waits until the replies
+ * of async transforms still in flight are sent (or `deadline`, a `performance.now()` time,
+ * passes), then closes the socket.
+ */
 export async function serveUdp(
 	settings: ConnectionSettings,
 	hostname: string,
 	port: number,
-): Promise<DatagramService> {
+): Promise<Listener> {
 	const { logger, stats } = settings;
 	const counters = settings.counters.udp;
 	let stopping = false;
@@ -99,8 +97,11 @@ export async function serveUdp(
 		},
 	});
 	return {
-		async stop(deadline) {
+		kind: "udp",
+		address: { hostname, port: socket.port },
+		async stop(force, deadline = 0) {
 			stopping = true;
+			if (!force) return;
 			while (inFlight > 0 && performance.now() < deadline) await Bun.sleep(5);
 			socket.close();
 		},
