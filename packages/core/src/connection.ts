@@ -26,7 +26,7 @@ import { type Outcome, Pipeline } from "./pipeline.ts";
 import { isNoReply } from "./plugin.ts";
 import type { ProxyEndpoint } from "./proxy-header.ts";
 import { type ConnectionSettings, peerName } from "./settings.ts";
-import type { EchoSocket, EndReason } from "./socket.ts";
+import { type EchoSocket, type EndReason, TextMessage } from "./socket.ts";
 import type {
 	ConnectionInfo,
 	Framing,
@@ -70,6 +70,11 @@ export class Connection implements ConnectionInfo {
 	private header: ProxyHeaderStage | null = null;
 	/** Why the server ends this connection, should it: a WebSocket's close code says it. */
 	private ending: EndReason = "normal";
+	/**
+	 * A message transport (WebSocket): every read is one message and every reply one write,
+	 * never joined, an empty one included; a reply to a text message is text.
+	 */
+	private readonly messages: boolean;
 
 	/**
 	 * @param handshaking true for a TLS connection accepted before its handshake: nothing runs
@@ -81,9 +86,11 @@ export class Connection implements ConnectionInfo {
 		handshaking = false,
 		readonly transport: Exclude<Transport, "udp"> = "tcp",
 	) {
+		this.messages = transport === "websocket";
+		// The PROXY protocol is a TCP proxy's: it never comes before a WebSocket.
 		this.phase = handshaking
 			? Phase.handshaking
-			: settings.proxyProtocol
+			: settings.proxyProtocol && !this.messages
 				? Phase.proxy
 				: Phase.reading;
 		this.id = settings.nextId();
@@ -91,7 +98,8 @@ export class Connection implements ConnectionInfo {
 		this.counters = settings.counters[transport];
 		this.out = new OutboundQueue(this.counters);
 		this.lastActive = settings.clock.tick;
-		this.lines = settings.framing === "lines" ? new LineBuffer(settings.maxLineBytes) : null;
+		this.lines =
+			settings.framing === "lines" && !this.messages ? new LineBuffer(settings.maxLineBytes) : null;
 		this.pipeline = settings.plugins.length > 0 ? new Pipeline(settings, this) : null;
 		if (this.phase === Phase.proxy) this.header = new ProxyHeaderStage(settings, this.counters);
 	}
@@ -114,9 +122,9 @@ export class Connection implements ConnectionInfo {
 			return;
 		}
 		if (greeting instanceof Uint8Array || isNoReply(greeting)) {
-			this.reply(greeting, false);
+			this.reply(greeting, this.messages ? AS_TEXT : false);
 			this.writeBatch();
-		} else this.wait(greeting, false);
+		} else this.wait(greeting, this.messages ? AS_TEXT : false);
 	}
 
 	/**
@@ -317,7 +325,7 @@ export class Connection implements ConnectionInfo {
 	}
 
 	get framing(): Framing {
-		return this.settings.framing;
+		return this.messages ? "raw" : this.settings.framing;
 	}
 
 	/** True while an async transform is in flight. */
@@ -346,9 +354,14 @@ export class Connection implements ConnectionInfo {
 	}
 
 	private process(chunk: Uint8Array): void {
-		if (!this.lines) this.deliver(chunk, false, chunk, chunk.byteLength);
+		if (!this.lines) this.deliver(chunk, this.endOf(chunk), chunk, chunk.byteLength);
 		else this.processLines(chunk);
 		this.writeBatch();
+	}
+
+	/** How the reply to a whole-chunk message ends: marked as text when it answers text. */
+	private endOf(chunk: Uint8Array): Terminator {
+		return chunk instanceof TextMessage ? AS_TEXT : false;
 	}
 
 	private processLines(chunk: Uint8Array): void {
@@ -434,7 +447,7 @@ export class Connection implements ConnectionInfo {
 				this.writeBatch();
 				if (!this.echo(chunk)) return;
 			} else if (this.lines) this.processLines(chunk);
-			else this.deliver(chunk, false, chunk, chunk.byteLength);
+			else this.deliver(chunk, this.endOf(chunk), chunk, chunk.byteLength);
 		}
 		this.writeBatch();
 		if (!this.busy && this.phase === Phase.draining) this.finish();
@@ -444,13 +457,26 @@ export class Connection implements ConnectionInfo {
 	private reply(outcome: Outcome, newline: Terminator): void {
 		if (isNoReply(outcome)) return;
 		if (this.batch === NONE) this.batch = [];
-		if (outcome.byteLength > 0) this.batch.push(outcome);
-		if (newline) this.batch.push(newline);
+		if (newline === AS_TEXT) this.batch.push(TextMessage.view(outcome));
+		else if (outcome.byteLength > 0 || this.messages) this.batch.push(outcome);
+		if (newline instanceof Uint8Array) this.batch.push(newline);
 	}
 
 	private writeBatch(): void {
 		const batch = this.batch;
 		if (batch.length === 0) return;
+		if (this.messages) {
+			// One reply, one message: never joined.
+			for (let i = 0; i < batch.length; i++) {
+				if (!this.out.send(this.socket, batch[i] as Uint8Array)) {
+					batch.length = 0;
+					this.lost();
+					return;
+				}
+			}
+			batch.length = 0;
+			return;
+		}
 		const bytes = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch);
 		batch.length = 0;
 		if (!this.out.send(this.socket, bytes)) this.lost();
@@ -593,7 +619,11 @@ export class Connection implements ConnectionInfo {
 const NEWLINE_BYTE = 0x0a;
 /** Stands in for `inbox` and `batch` until a connection needs its own: never pushed to. */
 const NONE: Uint8Array[] = [];
-/** What ends a reply: the terminator its line came with, or `false` (raw, unterminated, greeting). */
-type Terminator = Uint8Array | false;
+/**
+ * What ends a reply: the terminator its line came with; `AS_TEXT` on a message transport when
+ * it answers a text message (or is a greeting); `false` for nothing (raw, unterminated, greeting).
+ */
+type Terminator = Uint8Array | false | typeof AS_TEXT;
+const AS_TEXT = "text";
 const NEWLINE = new Uint8Array([NEWLINE_BYTE]);
 const CRLF = new Uint8Array([0x0d, NEWLINE_BYTE]);

@@ -23,6 +23,7 @@ export function newTransportCounters(
 		tls: newCounters(pluginNames),
 		unix: newCounters(pluginNames),
 		udp: newCounters(pluginNames),
+		websocket: newCounters(pluginNames),
 	};
 }
 

@@ -40,7 +40,8 @@ export class OutboundQueue {
 		if (written < 0) return false;
 		this.counter.bytesSent += written;
 		// The common case: the kernel took it all, nothing is allocated or kept.
-		if (written < data.byteLength) this.enqueue(data.subarray(written));
+		// Whole when nothing was taken: a message transport's message keeps its identity (text).
+		if (written < data.byteLength) this.enqueue(written === 0 ? data : data.subarray(written));
 		return true;
 	}
 

@@ -8,6 +8,7 @@ import type { Listener } from "./socket.ts";
 import { startTimeoutSweep } from "./timeout-sweep.ts";
 import type { ServerInfo, ServerOptions, ServerStats, StopOptions, Transport } from "./types.ts";
 import { serveUdp } from "./udp.ts";
+import { serveWebSocket } from "./websocket.ts";
 
 /** @internal What {@link EchoServer} is made of; {@link startServer} builds it. */
 export interface ServerParts {
@@ -53,6 +54,10 @@ export class EchoServer implements ServerInfo {
 	get port(): number {
 		return this.listeners[0].address.port;
 	}
+	/** The WebSocket listener's real port (`webSocket` option), else undefined. */
+	get webSocketPort(): number | undefined {
+		return this.listeners.find((listener) => listener.kind === "websocket")?.address.port;
+	}
 	get framing() {
 		return this.settings.framing;
 	}
@@ -81,7 +86,7 @@ export class EchoServer implements ServerInfo {
 			lingering: 0,
 			closed: 0,
 		};
-		const open: Record<Transport, number> = { tcp: 0, tls: 0, unix: 0, udp: 0 };
+		const open: Record<Transport, number> = { tcp: 0, tls: 0, unix: 0, udp: 0, websocket: 0 };
 		for (const connection of this.open) {
 			open[connection.transport]++;
 			queuedBytes += connection.out.bytes;
@@ -178,6 +183,16 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 			await stream.stop(true);
 			// The same cause in the same words as a TCP bind: only the UDP port may be taken.
 			throw listenError({ host: hostname, port }, error);
+		}
+	}
+	if (options.webSocket) {
+		try {
+			listeners.push(
+				serveWebSocket(settings, options.hostname ?? "127.0.0.1", options.webSocket, open),
+			);
+		} catch (error) {
+			for (const listener of listeners) await listener.stop(true);
+			throw error;
 		}
 	}
 	const server = new EchoServer({

@@ -7,6 +7,7 @@
  * | --------------- | ---------------------------- | --------------------- | ---------- |
  * | listen.ts       | `Bun.listen`                 | `tcp`, `tls`, `unix`  | yes (FIN)  |
  * | udp.ts          | `Bun.udpSocket`              | `udp` (no connection) | —          |
+| websocket.ts    | `Bun.serve` with `websocket` | `websocket`           | no         |
  *
  * `Connection` (connection.ts) owns the one byte path for every connection-oriented transport;
  * an adapter only forwards its events (`onData`, `onDrain`, `onEnd`, `onClose`) and performs
@@ -99,3 +100,29 @@ export interface Listener {
 	 */
 	stop(force: boolean, deadline?: number): Promise<void>;
 }
+
+/**
+ * A message that arrived as text on a message transport (a WebSocket text frame), in the form
+ * {@link Connection} handles every message: its UTF-8 bytes. It keeps the string it came as
+ * (`text`), so echoing it unchanged costs no decoding. A reply to a text message is marked as
+ * one too ({@link TextMessage.view}, `text` unset), so that it goes back as text.
+ */
+export class TextMessage extends Uint8Array {
+	/** The string the message arrived as; unset on a reply made by a plugin. */
+	text: string | undefined;
+
+	/** The message `text` as UTF-8 bytes (one allocation), remembering the string. */
+	static fromText(text: string): TextMessage {
+		const message = new TextMessage(Buffer.byteLength(text));
+		ENCODER.encodeInto(text, message);
+		message.text = text;
+		return message;
+	}
+
+	/** `bytes` marked as text: a view over the same memory, no copy. */
+	static view(bytes: Uint8Array): TextMessage {
+		return new TextMessage(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+	}
+}
+
+const ENCODER = new TextEncoder();

@@ -16,8 +16,8 @@ import type { NO_REPLY } from "./plugin.ts";
  *   line without `\n` (the client half-closed mid-line) is still delivered, whole (a final `\r`
  *   included), and its reply gets no terminator.
  *
- * TCP, TLS and Unix sockets are framed; UDP is not: a datagram is one message whatever the
- * framing, its bytes as sent.
+ * TCP, TLS and Unix sockets are framed; UDP and WebSocket are not: a datagram, or a WebSocket
+ * message, is one message whatever the framing, its bytes as sent.
  */
 export type Framing = "raw" | "lines";
 
@@ -97,8 +97,10 @@ export interface ServerInfo {
  * - `unix`: a Unix domain socket connection (with or without TLS); it has no address or port.
  * - `udp`: one datagram (RFC 862). There is no connection: `open`, `transform` and `close`
  *   run for each datagram, and `id` is new each time.
+ * - `websocket`: a WebSocket connection (RFC 6455, `webSocket` option); each WebSocket message
+ *   is one message, and its reply one WebSocket message.
  */
-export type Transport = "tcp" | "tls" | "unix" | "udp";
+export type Transport = "tcp" | "tls" | "unix" | "udp" | "websocket";
 
 /** One client connection, as plugins see it. */
 export interface ConnectionInfo {
@@ -108,7 +110,10 @@ export interface ConnectionInfo {
 	readonly transport: Transport;
 	readonly remoteAddress: string;
 	readonly remotePort: number;
-	/** How this connection's bytes are cut into messages. */
+	/**
+	 * How this connection's bytes are cut into messages. Always `raw` on a WebSocket: a message
+	 * is one WebSocket message (`lines` does not apply).
+	 */
 	readonly framing: Framing;
 	/**
 	 * With `proxyProtocol`: true when the proxy opened this connection for itself — a PROXY v2
@@ -273,6 +278,32 @@ export interface ServerOptions {
 	 * in `proxyRefused`. Not with `unix` (a Unix socket peer has no address). Default: any peer.
 	 */
 	proxyFrom?: readonly string[];
+	/**
+	 * Also serve WebSocket echo (RFC 6455) on `hostname` and this port, with `Bun.serve`: each
+	 * WebSocket message is one message through the same plugins (framing does not apply), and
+	 * its reply goes back as one message — text for a text message (binary if the reply is not
+	 * valid UTF-8), binary for a binary one. See {@link WebSocketOptions}. Default: off.
+	 */
+	webSocket?: WebSocketOptions;
+}
+
+/**
+ * The WebSocket listener of {@link ServerOptions}. Limits shared with the other transports:
+ * `maxLineBytes` is the largest message (Bun's `maxPayloadLength`: a larger one closes the
+ * WebSocket with 1009), `maxConnections` counts WebSockets with the other connections (one more
+ * is closed with 1013), `idleTimeoutMs` and the high-water mark apply as on TCP. The PROXY
+ * protocol does not apply. A graceful stop closes each WebSocket with 1001 after the replies it
+ * is owed; a plugin failure closes its WebSocket with 1011.
+ */
+export interface WebSocketOptions {
+	/** Port to bind on `hostname`; `0` picks a free one (read it back from `server.webSocketPort`). */
+	port: number;
+	/**
+	 * What a plain HTTP `GET /` (not an upgrade) gets, e.g. a page that talks to this server;
+	 * a function is called per request. Without it, and on every other path, a request that is
+	 * not a WebSocket upgrade gets `426 Upgrade Required`.
+	 */
+	page?: Response | (() => Response | Promise<Response>);
 }
 
 /**
