@@ -188,7 +188,13 @@ export async function startServer(options: ServerOptions = {}): Promise<EchoServ
 	if (options.webSocket) {
 		try {
 			listeners.push(
-				serveWebSocket(settings, options.hostname ?? "127.0.0.1", options.webSocket, open),
+				serveWebSocket(
+					settings,
+					options.hostname ?? "127.0.0.1",
+					options.webSocket,
+					open,
+					options.tls,
+				),
 			);
 		} catch (error) {
 			for (const listener of listeners) await listener.stop(true);

@@ -282,7 +282,8 @@ export interface ServerOptions {
 	 * Also serve WebSocket echo (RFC 6455) on `hostname` and this port, with `Bun.serve`: each
 	 * WebSocket message is one message through the same plugins (framing does not apply), and
 	 * its reply goes back as one message — text for a text message (binary if the reply is not
-	 * valid UTF-8), binary for a binary one. See {@link WebSocketOptions}. Default: off.
+	 * valid UTF-8), binary for a binary one. With `tls`, over TLS too (`wss://`). See
+	 * {@link WebSocketOptions}. Default: off.
 	 */
 	webSocket?: WebSocketOptions;
 }

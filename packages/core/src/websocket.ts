@@ -14,7 +14,7 @@
  *   that is not UTF-8 (measured on Bun 1.4.5).
  * @module
  */
-import type { Server, ServerWebSocket } from "bun";
+import type { Server, ServerWebSocket, TLSOptions } from "bun";
 import { Connection } from "./connection.ts";
 import { countReason } from "./counters.ts";
 import { EchoError } from "./errors.ts";
@@ -89,7 +89,8 @@ class WebSocketPeer implements EchoSocket {
 }
 
 /**
- * Serves WebSocket echo on `hostname:options.port`. A request that is not an upgrade gets
+ * Serves WebSocket echo on `hostname:options.port` — over TLS (`wss://`) with `tls`, the
+ * server's certificate. A request that is not an upgrade gets
  * `options.page` on `GET /` when there is one, else `426 Upgrade Required`. Throws what
  * listen-error.ts makes of a bind failure, or `E_INVALID_OPTION` for a port out of range.
  */
@@ -98,6 +99,7 @@ export function serveWebSocket(
 	hostname: string,
 	options: WebSocketOptions,
 	open: Set<Connection>,
+	tls?: TLSOptions,
 ): Listener {
 	const { port } = options;
 	if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -113,6 +115,7 @@ export function serveWebSocket(
 		server = Bun.serve<WebSocketPeer>({
 			hostname,
 			port,
+			...(tls ? { tls } : {}),
 			fetch(request, server) {
 				const peer = server.requestIP(request);
 				const data = new WebSocketPeer(peer?.address ?? "", peer?.port ?? 0);

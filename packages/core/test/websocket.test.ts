@@ -4,6 +4,9 @@
  * and binary kept apart, the limits, backpressure and the close codes of RFC 6455 §7.4.1.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
 	type ConnectionInfo,
 	definePlugin,
@@ -12,6 +15,7 @@ import {
 	type ServerOptions,
 	startServer,
 } from "../src/index.ts";
+import { makeCertificate } from "./fixtures/tls-cert.ts";
 import { encoder, recordingLogger, waitFor, waitForSteady } from "./helpers.ts";
 import { closeCodeIn, openWebSocket, rawWebSocket } from "./websocket-client.ts";
 
@@ -234,5 +238,29 @@ describe("backpressure", () => {
 			() => (counters()?.bytesSent ?? 0) >= (counters()?.bytesReceived ?? 1),
 		);
 		raw.socket.end();
+	});
+});
+
+describe("TLS", () => {
+	test("with the server's certificate, WebSocket is served over TLS (wss://)", async () => {
+		const dir = mkdtempSync(join(tmpdir(), "echokit-wss-"));
+		try {
+			const { cert, key } = makeCertificate(dir);
+			const server = await serve({ tls: { cert: Bun.file(cert), key: Bun.file(key) } });
+			const ws = new WebSocket(`wss://127.0.0.1:${server.wsPort}/`, {
+				tls: { ca: readFileSync(cert, "utf8") },
+			} as unknown as string[]);
+			const reply = new Promise<unknown>((resolve) => {
+				ws.onmessage = (event) => resolve(event.data);
+			});
+			await new Promise((resolve) => {
+				ws.onopen = resolve;
+			});
+			ws.send("secret");
+			expect(await reply).toBe("secret");
+			ws.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });

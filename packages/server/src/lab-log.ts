@@ -13,6 +13,7 @@ import { formatBytes } from "./format.ts";
  * - TCP and TLS: `Connected to HOST:PORT`, as in the lab.
  * - A Unix socket's client has no address: `Connected to client #ID on PATH`.
  * - UDP has no connections: `Datagram from HOST:PORT`, once per datagram, and no `Disconnected`.
+ * - WebSocket: `Connected to HOST:PORT (WebSocket)`; a message is one WebSocket message.
  *
  * Each line also carries fields for `--json`: `connection` (id), `remote`, `transport`, and
  * `bytes`.
@@ -63,6 +64,7 @@ function arrival(connection: ConnectionInfo, remote: string, unix: string | unde
 	if (connection.transport === "udp") return `Datagram from ${remote}`;
 	if (connection.transport === "unix")
 		return `Connected to ${remote} on ${unix ?? "a Unix socket"}`;
+	if (connection.transport === "websocket") return `Connected to ${remote} (WebSocket)`;
 	return `Connected to ${remote}`;
 }
 

@@ -109,6 +109,12 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 		},
 		{ hint: wantsHint(settings) },
 	);
+	if (server.webSocketPort !== undefined) {
+		logger.info({
+			message: `WebSocket on ${settings.tls ? "wss" : "ws"}://${hostPort(server.hostname, server.webSocketPort)}/`,
+			wsPort: server.webSocketPort,
+		});
+	}
 	if (service) {
 		logger.info({
 			message: `Metrics on ${service.url}/metrics (health: /livez, /readyz)`,
@@ -144,6 +150,7 @@ export function serverOptions(settings: Settings, context: ServeContext): Server
 		highWaterMark: settings.highWaterMark,
 		...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
 		udp: settings.udp && (worker === undefined || worker === 1),
+		...(settings.wsPort === undefined ? {} : { webSocket: { port: settings.wsPort } }),
 		...(worker === undefined ? {} : { reusePort: true }),
 		plugins: transcript ? [labLog(logger, settings.unix), ...plugins] : plugins,
 		logger: coreLogger(logger),

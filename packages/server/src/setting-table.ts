@@ -136,6 +136,19 @@ export const SETTINGS = {
 		check: toBoolean,
 		help: "Also serve UDP echo (RFC 862) on the same host and port",
 	},
+	/**
+	 * Also serve WebSocket echo (RFC 6455) on the same host, on this port (`0`: a free one): each
+	 * WebSocket message is one message through the plugins (`framing` does not apply).
+	 */
+	wsPort: {
+		flag: "ws-port",
+		key: "wsPort",
+		env: "ECHO_SERVER_WS_PORT",
+		type: "string",
+		valueHint: "PORT",
+		check: toPort,
+		help: "Also serve WebSocket echo (RFC 6455) on the same host, this port; 0 picks a free one",
+	},
 	plugins: {
 		flag: "plugin",
 		key: "plugins",

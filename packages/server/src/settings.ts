@@ -127,6 +127,12 @@ export function resolveSettings(
 			);
 		}
 	}
+	if (settings.wsPort !== undefined && settings.workers > 1) {
+		throw new CliError(
+			"E_USAGE",
+			`${from("wsPort")} cannot be used with ${from("workers")} yet: one process serves WebSocket`,
+		);
+	}
 	checkProxySettings(settings, from, tlsFlags ? from("tlsCert") : `tls in ${shown}`);
 	return settings;
 }

@@ -25,6 +25,7 @@ const SAMPLES: Record<SettingName, string> = {
 	tlsCert: "c.pem",
 	tlsKey: "k.pem",
 	udp: "true",
+	wsPort: "8080",
 	plugins: "uppercase",
 	framing: "lines",
 	maxMessageBytes: "64",
