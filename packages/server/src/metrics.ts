@@ -109,7 +109,7 @@ export function createMetrics(stats: () => ServerStats, options: MetricsOptions 
 	counter("echokit_sent_bytes_total", "Bytes sent to clients (taken by the kernel).", "bytesSent");
 	counter(
 		"echokit_messages_total",
-		"Messages: reads in raw framing, lines in lines framing, datagrams for udp.",
+		"Messages: reads in raw framing, lines in lines framing, datagrams for udp, WebSocket messages for websocket.",
 		"messages",
 	);
 	counter(

@@ -209,6 +209,33 @@ describe("GET /metrics", () => {
 		});
 	});
 
+	test("websocket: accepted, active, bytes, messages and durations under transport websocket", async () => {
+		await withScrape({ webSocket: { port: 0 } }, async (server, scrape) => {
+			const ws = new WebSocket(`ws://127.0.0.1:${server.webSocketPort}/`);
+			const replies: unknown[] = [];
+			ws.onmessage = (event) => replies.push(event.data);
+			await new Promise((resolve) => {
+				ws.onopen = resolve;
+			});
+			ws.send("Hi");
+			ws.send("Hello");
+			await waitFor(() => replies.length === 2);
+			const open = await scrape("/metrics");
+			const active = 'echokit_connections_active{transport="websocket"}';
+			expect(sample(open.families, active)).toBe(1);
+			ws.close();
+			await waitForClosed(server, 1);
+			const { families } = await scrape("/metrics");
+			const of = (name: string) => sample(families, `${name}{transport="websocket"}`);
+			expect(of("echokit_connections_accepted_total")).toBe(1);
+			expect(of("echokit_connections_active")).toBe(0);
+			expect(of("echokit_received_bytes_total")).toBe(7);
+			expect(of("echokit_sent_bytes_total")).toBe(7);
+			expect(of("echokit_messages_total")).toBe(2);
+			expect(of("echokit_connection_duration_seconds_count")).toBe(1);
+		});
+	});
+
 	test("backpressure pauses and queued bytes of a client that does not read", async () => {
 		await withScrape({ highWaterMark: 16 * 1024 }, async (server, scrape) => {
 			const client = await connect({ port: server.port, highWaterMark: 1 });
