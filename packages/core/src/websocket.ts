@@ -157,10 +157,19 @@ export function serveWebSocket(
 					peer.congested = false;
 					peer.connection?.onDrain();
 				},
-				close(ws) {
+				close(ws, _code, reason) {
 					const connection = ws.data.connection;
 					if (!connection) return;
 					open.delete(connection);
+					// Bun closed it itself (1009, 1007): say why, as TCP says of a line too long.
+					if (reason === BUN_TOO_BIG) {
+						logger.warn(
+							`closing connection ${connection.label}: message longer than ${settings.maxLineBytes} bytes (E_LINE_TOO_LONG)`,
+							{ event: "line_too_long", connection: connection.id, remote: peerName(connection) },
+						);
+					} else if (reason === BUN_INVALID_UTF8) {
+						logger.debug(`connection ${connection.label}: closed: a text message not UTF-8 (1007)`);
+					}
 					connection.onClose();
 				},
 			},
@@ -205,6 +214,9 @@ function sendText(ws: ServerWebSocket<WebSocketPeer>, message: TextMessage): num
 }
 
 const OPEN = 1;
+/** The reasons Bun 1.4.5 gives our `close` handler when it closed a WebSocket with 1009, 1007. */
+const BUN_TOO_BIG = "Received too big message";
+const BUN_INVALID_UTF8 = "Received invalid UTF-8";
 /** What `ws.send` returns when Bun buffered the message: it is sent later, then `drain`. */
 const BACKPRESSURE = -1;
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

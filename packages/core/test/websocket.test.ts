@@ -97,12 +97,16 @@ describe("echo", () => {
 });
 
 describe("limits and failures close only that WebSocket, with their code", () => {
-	test("a message over maxLineBytes: 1009", async () => {
-		const server = await serve({ maxLineBytes: 16 });
+	test("a message over maxLineBytes: 1009, with a warning as for a line too long", async () => {
+		const logger = recordingLogger();
+		const server = await serve({ maxLineBytes: 16, logger });
 		const other = await openWebSocket(server.wsPort);
 		const client = await openWebSocket(server.wsPort);
 		client.ws.send("x".repeat(17));
 		expect((await client.closed).code).toBe(1009);
+		await waitFor("the warning", () =>
+			logger.lines.some((l) => l.level === "warn" && l.message.includes("E_LINE_TOO_LONG")),
+		);
 		other.ws.send("x".repeat(16));
 		expect(await other.receive(1)).toEqual(["x".repeat(16)]);
 		other.ws.close();
