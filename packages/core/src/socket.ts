@@ -7,7 +7,7 @@
  * | --------------- | ---------------------------- | --------------------- | ---------- |
  * | listen.ts       | `Bun.listen`                 | `tcp`, `tls`, `unix`  | yes (FIN)  |
  * | udp.ts          | `Bun.udpSocket`              | `udp` (no connection) | —          |
-| websocket.ts    | `Bun.serve` with `websocket` | `websocket`           | no         |
+ * | websocket.ts    | `Bun.serve` with `websocket` | `websocket`           | no         |
  *
  * `Connection` (connection.ts) owns the one byte path for every connection-oriented transport;
  * an adapter only forwards its events (`onData`, `onDrain`, `onEnd`, `onClose`) and performs
