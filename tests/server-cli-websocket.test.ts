@@ -38,15 +38,19 @@ describe("--ws-port", () => {
 		expect(await server.exited()).toBe(0);
 	});
 
-	test("--json: the WebSocket line carries wsPort; a plain HTTP request gets 426", async () => {
+	test("--json: the WebSocket line carries wsPort; GET / is the browser page, other plain HTTP gets 426", async () => {
 		const server = new ServerProcess(["--port", "0", "--ws-port", "0", "--json"]);
 		const line = await server.waitUntil(
 			() => server.lines.map((l) => JSON.parse(l)).find((entry) => "wsPort" in entry),
 			"the WebSocket line",
 		);
 		expect(line.message).toBe(`WebSocket on ws://127.0.0.1:${line.wsPort}/`);
-		const response = await fetch(`http://127.0.0.1:${line.wsPort}/`);
-		expect(response.status).toBe(426);
+		const page = await fetch(`http://127.0.0.1:${line.wsPort}/`);
+		expect(page.status).toBe(200);
+		expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+		expect(await page.text()).toContain("Enter message to send:");
+		const other = await fetch(`http://127.0.0.1:${line.wsPort}/favicon.ico`);
+		expect(other.status).toBe(426);
 	});
 
 	test("with --workers 2: one line, exit 2 (E_USAGE)", async () => {

@@ -10,6 +10,7 @@ import { toCliError } from "./errors.ts";
 import { labLog } from "./lab-log.ts";
 import { coreLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
+import { pageResponse } from "./page/response.ts";
 import { type ServiceHttp, startServiceHttp } from "./service-http.ts";
 import type { Settings } from "./settings.ts";
 import { stopAfterDelay } from "./shutdown-delay.ts";
@@ -150,7 +151,10 @@ export function serverOptions(settings: Settings, context: ServeContext): Server
 		highWaterMark: settings.highWaterMark,
 		...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
 		udp: settings.udp && (worker === undefined || worker === 1),
-		...(settings.wsPort === undefined ? {} : { webSocket: { port: settings.wsPort } }),
+		// `GET /` on the WebSocket port is the browser page; other plain HTTP requests get 426.
+		...(settings.wsPort === undefined
+			? {}
+			: { webSocket: { port: settings.wsPort, page: pageResponse } }),
 		...(worker === undefined ? {} : { reusePort: true }),
 		plugins: transcript ? [labLog(logger, settings.unix), ...plugins] : plugins,
 		logger: coreLogger(logger),
