@@ -1,7 +1,8 @@
 /**
- * `bun run bench`: echokit against a bare Bun echo and node:net, in alternating rounds.
+ * `bun run bench`: echokit against a bare Bun echo and node:net, in alternating rounds; over
+ * WebSocket (the `ws-*` scenarios), `echo-server --ws-port` against a bare `Bun.serve` echo.
  *
- * Every round runs every scenario once per server, the server order rotated per round and
+ * Every round runs every scenario once per server of its transport, the server order rotated per round and
  * scenario, each on a freshly started server with the load in a separate process (client and
  * server never share a thread). The tables show medians over rounds; ratios are the median of
  * per-round ratios against bare Bun, so drift from other work on the machine mostly cancels.
@@ -13,7 +14,8 @@
  * round trip from ~8 µs to ~80 µs at the scheduler's whim. `--no-pin` turns this off.
  *
  * Flags: --quick (1 round, 1 s runs: about a minute), --rounds N, --duration S, --warmup S,
- * --servers a,b (see lib/servers.ts; also `core`, `core-uppercase`, `metrics`), --scenarios a,b,
+ * --servers a,b (see lib/servers.ts; also `core`, `core-uppercase`, `metrics`), --scenarios a,b
+ * (the `ws-*` ones run only on `echokit-ws` and `bare-bun-ws`, the others only on TCP servers),
  * --idle-connections N, --no-pin, --max-other F (default 0.3 of a core), --retries N (default 16).
  * Results: bench/.out/results-<time>.json, latest.json, latest.md.
  * @module
@@ -25,7 +27,14 @@ type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
 import { type IdleResult, type LoadResult, measureIdle, measureLoad } from "./lib/measure.ts";
 import { scenarios as allScenarios, type Scenario } from "./lib/scenarios.ts";
-import { BASELINE, DEFAULT_SERVERS, SERVERS, startBenchServer, startNotes } from "./lib/servers.ts";
+import {
+	BASELINES,
+	DEFAULT_SERVERS,
+	SERVERS,
+	startBenchServer,
+	startNotes,
+	transportOf,
+} from "./lib/servers.ts";
 import { describeTargets, idleTable, loadTable, type RunRecord, summarize } from "./lib/summary.ts";
 
 const { values } = parseFlags({
@@ -65,12 +74,28 @@ const servers = serverIds.map((id) => {
 	return def;
 });
 const idleConnections = Number(values["idle-connections"]);
-const scenarios = allScenarios(idleConnections).filter(
-	(s) => !values.scenarios || values.scenarios.split(",").includes(s.id),
-);
 for (const n of [rounds, timing.durationSec, idleConnections]) {
 	if (!(n > 0)) usage("--rounds, --duration and --idle-connections must be positive");
 }
+const known = allScenarios(idleConnections);
+const chosen = values.scenarios?.split(",");
+for (const id of chosen ?? []) {
+	if (!known.some((s) => s.id === id)) {
+		usage(`unknown scenario ${id}; known: ${known.map((s) => s.id).join(", ")}`);
+	}
+}
+/** The servers that run `scenario`: those serving its transport. */
+const serversOf = (scenario: Scenario) =>
+	servers.filter((server) => transportOf(server) === scenario.transport);
+// A scenario that no chosen server serves is left out: with `--servers echokit-ws,bare-bun-ws`
+// only the ws-* scenarios run, with only TCP servers none of them.
+const scenarios = known.filter(
+	(s) => (!chosen || chosen.includes(s.id)) && serversOf(s).length > 0,
+);
+if (scenarios.length === 0) {
+	usage("no server in --servers serves the scenarios chosen (ws-* need a WebSocket server)");
+}
+const perRound = scenarios.reduce((n, scenario) => n + serversOf(scenario).length, 0);
 
 /** A run during which the rest of the machine used more than this share of a core is repeated. */
 const maxOther = Number(values["max-other"]);
@@ -83,18 +108,19 @@ const pin = (cpu: number) => (pinned ? ["taskset", "-c", String(cpu)] : []);
 
 const records: RunRecord[] = [];
 const started = Date.now();
-const total = rounds * scenarios.length * servers.length;
+const total = rounds * perRound;
 log(
-	`echokit bench: ${rounds} round(s) × ${scenarios.length} scenarios × ${servers.length} servers, ` +
+	`echokit bench: ${rounds} round(s) × ${perRound} runs (${scenarios.length} scenarios, each on the servers of its transport), ` +
 		`${timing.durationSec} s runs after ${timing.warmupSec} s warm-up, ` +
 		(pinned ? "servers on CPU 0, load on CPU 1" : "not pinned to CPUs"),
 );
 
 for (let round = 1; round <= rounds; round++) {
 	for (const [s, scenario] of scenarios.entries()) {
+		const mine = serversOf(scenario);
 		// Rotate the order so no server always runs first (cold caches) or last (hot machine).
-		const shift = (round - 1 + s) % servers.length;
-		const order = [...servers.slice(shift), ...servers.slice(0, shift)];
+		const shift = (round - 1 + s) % mine.length;
+		const order = [...mine.slice(shift), ...mine.slice(0, shift)];
 		for (const server of order) {
 			const record: RunRecord = { round, scenario: scenario.id, server: server.id };
 			try {
@@ -106,7 +132,7 @@ for (let round = 1; round <= rounds; round++) {
 			}
 			records.push(record);
 			log(
-				`[${records.length}/${total}] round ${round} ${scenario.id.padEnd(9)} ${server.id.padEnd(10)} ${describe(record)}`,
+				`[${records.length}/${total}] round ${round} ${scenario.id.padEnd(12)} ${server.id.padEnd(11)} ${describe(record)}`,
 			);
 		}
 	}
@@ -116,14 +142,14 @@ const cells = summarize(
 	records,
 	scenarios,
 	servers.map((s) => s.id),
-	BASELINE,
+	BASELINES,
 );
 const markdown = [
 	...(scenarios.some((s) => s.kind === "load") ? [loadTable(cells, scenarios), ""] : []),
 	...(scenarios.some((s) => s.kind === "idle") ? [idleTable(cells, scenarios), ""] : []),
 	`Medians of ${rounds} alternating round(s), ${timing.durationSec} s each after ${timing.warmupSec} s warm-up` +
 		(pinned ? ", servers pinned to CPU 0 and the load to CPU 1. " : ". ") +
-		`× = median of per-round ratios to ${BASELINE}. ${describeTargets()} ` +
+		`× = median of per-round ratios to ${BASELINES.tcp} (TCP scenarios) or ${BASELINES.websocket} (ws-*). ${describeTargets()} ` +
 		"srv µs/msg = server CPU time per message; CPU = share of one core; both over the measured window. " +
 		"other = CPU the rest of the machine used meanwhile (incl. loopback softirq). " +
 		"bad/err = mismatched messages / connection errors." +

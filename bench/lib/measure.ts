@@ -38,7 +38,10 @@ export interface IdleResult {
 	kibPerConnection: number;
 }
 
-/** Runs the load generator against `server` in its own process (bench/load/load.ts). */
+/**
+ * Runs the load generator against `server` in its own process (bench/load/load.ts): over TCP to
+ * its port, or for a WebSocket scenario with `--ws` to its WebSocket port.
+ */
 export async function measureLoad(
 	server: RunningServer,
 	scenario: LoadScenario,
@@ -52,10 +55,9 @@ export async function measureLoad(
 		"bench/load/load.ts",
 		"--server-pid",
 		String(server.pid),
-		"--host",
-		"127.0.0.1",
-		"--port",
-		String(server.port),
+		...(scenario.transport === "websocket"
+			? ["--ws", `ws://127.0.0.1:${server.webSocketPort ?? server.port}/`]
+			: ["--host", "127.0.0.1", "--port", String(server.port)]),
 		"--duration",
 		String(timing.durationSec),
 		"--warmup",

@@ -9,6 +9,8 @@ import type { Subprocess } from "bun";
 export interface RunningServer {
 	readonly pid: number;
 	readonly port: number;
+	/** Its WebSocket port, when started with `webSocket`. */
+	readonly webSocketPort?: number;
 	/** Its Prometheus endpoint, when started with `metrics`. */
 	readonly metricsUrl?: string;
 	stop(): Promise<void>;
@@ -20,24 +22,30 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 export interface SpawnOptions {
 	/** Also wait for `Metrics on URL` (echo-server --metrics-port). Default false. */
 	metrics?: boolean;
+	/** Also wait for `WebSocket on ws://HOST:PORT/` (echo-server --ws-port). Default false. */
+	webSocket?: boolean;
 	/** How long to wait for the lines, in ms. Default 15,000. */
 	timeoutMs?: number;
 }
 
 /**
  * Spawns `cmd` from the repository root and resolves once it prints `Listening on HOST:PORT`
- * (and `Metrics on URL`, if asked). Rejects with the process's stderr if it exits first or
+ * (and then `WebSocket on ws://HOST:PORT/` and `Metrics on URL`, if asked, in echo-server's order). Rejects with the process's stderr if it exits first or
  * stays silent for `timeoutMs`.
  */
 export async function spawnServer(
 	cmd: string[],
-	{ metrics = false, timeoutMs = 15_000 }: SpawnOptions = {},
+	{ metrics = false, webSocket = false, timeoutMs = 15_000 }: SpawnOptions = {},
 ): Promise<RunningServer> {
 	const proc = Bun.spawn(cmd, { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
 	const stderr = collect(proc.stderr);
 	const listening = firstMatch(
 		proc.stdout,
-		metrics ? /Listening on (\S+):(\d+)[\s\S]*?Metrics on (\S+)/ : /Listening on (\S+):(\d+)/,
+		new RegExp(
+			String.raw`Listening on \S+:(?<port>\d+)` +
+				(webSocket ? String.raw`[\s\S]*?WebSocket on wss?://\S+:(?<webSocketPort>\d+)/` : "") +
+				(metrics ? String.raw`[\s\S]*?Metrics on (?<metricsUrl>\S+)` : ""),
+		),
 	);
 	let timer: Timer | undefined;
 	const failed = Promise.race([
@@ -56,10 +64,12 @@ export async function spawnServer(
 		const detail = (await stderr()).trim().split("\n").slice(-3).join(" | ");
 		throw new Error(`${cmd.join(" ")}: ${outcome}${detail ? `: ${detail}` : ""}`);
 	}
+	const found = outcome.groups ?? {};
 	return {
 		pid: proc.pid,
-		port: Number(outcome[2]),
-		metricsUrl: outcome[3],
+		port: Number(found.port),
+		...(found.webSocketPort ? { webSocketPort: Number(found.webSocketPort) } : {}),
+		...(found.metricsUrl ? { metricsUrl: found.metricsUrl } : {}),
 		stop: () => stopProcess(proc),
 	};
 }

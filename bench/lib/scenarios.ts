@@ -1,15 +1,23 @@
 /**
- * The scenarios of the issue. Load scenarios run the client's `runBench` in its own process
- * (bench/load/load.ts); `idle` holds connections open with bench/load/idle.ts and reads the
- * server's RSS.
+ * The scenarios of the issues. Load scenarios run the client's `runBench` in its own process
+ * (bench/load/load.ts), over TCP or, for the `ws-*` ones, WebSocket (`echo-client bench --ws`);
+ * `idle` holds TCP connections open with bench/load/idle.ts and reads the server's RSS. A
+ * scenario runs only against the servers that serve its transport (servers.ts).
  * @module
  */
+
+/** What a scenario's load speaks; a server lists the ones it serves. */
+export type Transport = "tcp" | "websocket";
 
 export interface LoadScenario {
 	readonly kind: "load";
 	readonly id: string;
 	readonly title: string;
-	/** Flags for the load generator (besides host, port, timing and --json). */
+	readonly transport: Transport;
+	/**
+	 * Flags for the load generator, besides the target (`--host`/`--port`, or `--ws URL` for
+	 * WebSocket) and timing.
+	 */
 	readonly args: readonly string[];
 	/**
 	 * Run server and load on the same CPU. A round trip then costs the two processes' CPU work
@@ -23,6 +31,7 @@ export interface IdleScenario {
 	readonly kind: "idle";
 	readonly id: string;
 	readonly title: string;
+	readonly transport: "tcp";
 	readonly connections: number;
 }
 
@@ -38,12 +47,14 @@ export function scenarios(idleConnections: number): Scenario[] {
 	return [
 		{
 			kind: "load",
+			transport: "tcp",
 			id: "latency",
 			title: "1 connection, 64 B, 1 in flight",
 			args: ["--connections", "1", "--size", "64", "--pipeline", "1", ...PAYLOAD],
 		},
 		{
 			kind: "load",
+			transport: "tcp",
 			id: "latency-1cpu",
 			title: "the same with server and load on one CPU",
 			args: ["--connections", "1", "--size", "64", "--pipeline", "1", ...PAYLOAD],
@@ -51,12 +62,14 @@ export function scenarios(idleConnections: number): Scenario[] {
 		},
 		{
 			kind: "load",
+			transport: "tcp",
 			id: "pipelined",
 			title: "50 connections × 4 in flight × 64 B",
 			args: ["--connections", "50", "--size", "64", "--pipeline", "4", ...PAYLOAD],
 		},
 		{
 			kind: "load",
+			transport: "tcp",
 			id: "4k",
 			title: "10 connections × 8 in flight × 4 KiB",
 			args: ["--connections", "10", "--size", "4096", "--pipeline", "8", ...PAYLOAD],
@@ -65,12 +78,14 @@ export function scenarios(idleConnections: number): Scenario[] {
 			// Streaming as request/response with big messages: 4 × 64 KiB = 256 KiB in flight per
 			// connection keeps the loopback full while every byte is still checked and timed.
 			kind: "load",
+			transport: "tcp",
 			id: "stream",
 			title: "4 connections streaming, 4 × 64 KiB in flight each",
 			args: ["--connections", "4", "--size", "65536", "--pipeline", "4", ...PAYLOAD],
 		},
 		{
 			kind: "load",
+			transport: "tcp",
 			id: "churn",
 			title: "10 loops of connect, 64 B echo, close with RST (msg/s = connections/s)",
 			// A RST close leaves no TIME_WAIT: with graceful closes ~100k of them piled up during a
@@ -90,9 +105,38 @@ export function scenarios(idleConnections: number): Scenario[] {
 		},
 		{
 			kind: "idle",
+			transport: "tcp",
 			id: "idle",
 			title: `server RSS per idle connection at ${idleConnections.toLocaleString("en-US")}`,
 			connections: idleConnections,
 		},
+		...[1, 50].flatMap((connections) =>
+			WS_SIZES.map(
+				({ size, id, label }): LoadScenario => ({
+					kind: "load",
+					transport: "websocket",
+					id: `ws-${connections}x${id}`,
+					title: `WebSocket, ${connections} connection${connections === 1 ? "" : "s"} × ${label} binary messages, 1 in flight each`,
+					args: [
+						"--connections",
+						String(connections),
+						"--size",
+						String(size),
+						"--pipeline",
+						"1",
+						...PAYLOAD,
+					],
+				}),
+			),
+		),
 	];
 }
+
+/**
+ * The WebSocket scenarios' message sizes (issue 11): request/response, one message in flight
+ * per connection, each reply one message checked byte for byte.
+ */
+const WS_SIZES = [
+	{ size: 64, id: "64", label: "64 B" },
+	{ size: 4096, id: "4k", label: "4 KiB" },
+] as const;

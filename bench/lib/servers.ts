@@ -1,15 +1,20 @@
 /**
  * The servers compared. Each prints `Listening on HOST:PORT` and is started fresh for every
- * measurement, so no run inherits another's heap or connections.
+ * measurement, so no run inherits another's heap or connections. Each serves one transport and
+ * runs only that transport's scenarios (scenarios.ts): the TCP servers never see a WebSocket
+ * scenario, nor the WebSocket servers a TCP one.
  * @module
  */
 import { type RunningServer, spawnServer } from "./process.ts";
+import type { Transport } from "./scenarios.ts";
 
 export interface ServerDef {
 	/** Short id used in tables and `--servers`. */
 	readonly id: string;
 	/** What it is, for the table's legend. */
 	readonly label: string;
+	/** The scenarios it runs: TCP (the default) or WebSocket. */
+	readonly transport?: Transport;
 	readonly cmd: readonly string[];
 	/**
 	 * Tried when `cmd` fails to start: the same server without options an older CLI may reject
@@ -28,6 +33,12 @@ export interface ServerDef {
 	 * second while the load runs, as a busy Prometheus would (its default interval is 15 s).
 	 */
 	readonly scrapeMetrics?: boolean;
+	/**
+	 * The server prints `WebSocket on ws://HOST:PORT/` after `Listening on` (echo-server
+	 * --ws-port 0) and the load goes to that port; without it, a WebSocket server's `Listening on`
+	 * port is its WebSocket port.
+	 */
+	readonly webSocketLine?: boolean;
 }
 
 const ECHO_SERVER = [
@@ -92,12 +103,41 @@ export const SERVERS: readonly ServerDef[] = [
 		cmd: [...CORE_SERVER, ...UPPERCASE],
 		loadArgs: EXPECT_UPPERCASE,
 	},
+	{
+		id: "echokit-ws",
+		label: "echo-server --quiet --ws-port 0: WebSocket echo (the load uses the ws port)",
+		transport: "websocket",
+		cmd: [...ECHO_SERVER, "--ws-port", "0"],
+		webSocketLine: true,
+	},
+	{
+		id: "bare-bun-ws",
+		label:
+			"bench/servers/bare-bun-ws.ts: Bun.serve WebSocket echo with backpressure (the WebSocket anchor)",
+		transport: "websocket",
+		cmd: ["bun", "bench/servers/bare-bun-ws.ts", "--port", "0"],
+	},
 ];
 
-export const DEFAULT_SERVERS = ["echokit", "uppercase", "bare-bun", "node-pipe"];
+export const DEFAULT_SERVERS = [
+	"echokit",
+	"uppercase",
+	"bare-bun",
+	"node-pipe",
+	"echokit-ws",
+	"bare-bun-ws",
+];
 
-/** The anchor every ratio is against. */
-export const BASELINE = "bare-bun";
+/** The anchor every ratio is against, by the scenario's transport. */
+export const BASELINES: Readonly<Record<Transport, string>> = {
+	tcp: "bare-bun",
+	websocket: "bare-bun-ws",
+};
+
+/** The transport `def` serves. */
+export function transportOf(def: ServerDef): Transport {
+	return def.transport ?? "tcp";
+}
 
 /** Notes about how servers were started (fallbacks taken), printed with the results. */
 export const startNotes = new Set<string>();
@@ -116,7 +156,10 @@ export async function startBenchServer(
 ): Promise<RunningServer> {
 	if (!refused.has(def.id) || !def.fallback) {
 		try {
-			return await spawnServer([...prefix, ...def.cmd], { metrics: def.scrapeMetrics });
+			return await spawnServer([...prefix, ...def.cmd], {
+				metrics: def.scrapeMetrics,
+				webSocket: def.webSocketLine,
+			});
 		} catch (error) {
 			if (!def.fallback) throw error;
 			refused.add(def.id);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IdleResult, LoadResult } from "./measure.ts";
-import type { Scenario } from "./scenarios.ts";
+import type { Scenario, Transport } from "./scenarios.ts";
 
 /** One measurement of one server in one scenario in one round. */
 export interface RunRecord {
@@ -62,6 +62,7 @@ export const TARGETS: Readonly<Record<string, Target>> = {
 	echokit: { against: "bare-bun", throughput: 0.95, p99: 1.1, source: "issue 5" },
 	uppercase: { against: "bare-bun", throughput: 0.8, source: "issue 5" },
 	metrics: { against: "echokit", throughput: 0.95, source: "issue 10: metrics on vs off" },
+	"echokit-ws": { against: "bare-bun-ws", throughput: 0.95, source: "issue 11" },
 };
 
 /** Idle memory target of `echokit`, in KiB per connection (issue 5). */
@@ -78,14 +79,19 @@ export function describeTargets(): string {
 	return `Targets: ${loads.join("; ")}; echokit ≤ ${IDLE_TARGET_KIB} KiB per idle connection.`;
 }
 
+/**
+ * Medians per scenario and server; the `×` columns are against `baselines[scenario.transport]`
+ * (each transport's bare Bun anchor).
+ */
 export function summarize(
 	records: RunRecord[],
 	scenarios: Scenario[],
 	servers: string[],
-	baseline: string,
+	baselines: Readonly<Record<Transport, string>>,
 ): Cell[] {
 	const cells: Cell[] = [];
 	for (const scenario of scenarios) {
+		const baseline = baselines[scenario.transport];
 		for (const server of servers) {
 			const mine = records.filter((r) => r.scenario === scenario.id && r.server === server);
 			const loads = mine.flatMap((r) => (r.load ? [r.load] : []));
