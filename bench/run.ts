@@ -14,7 +14,7 @@
  * round trip from ~8 µs to ~80 µs at the scheduler's whim. `--no-pin` turns this off.
  *
  * Flags: --quick (1 round, 1 s runs: about a minute), --rounds N, --duration S, --warmup S,
- * --servers a,b (see lib/servers.ts; also `core`, `core-uppercase`, `metrics`), --scenarios a,b
+ * --servers a,b (see lib/servers.ts; also `core`, `core-uppercase`, `metrics`, `core-ws`), --scenarios a,b
  * (the `ws-*` ones run only on `echokit-ws` and `bare-bun-ws`, the others only on TCP servers),
  * --idle-connections N, --no-pin, --max-other F (default 0.3 of a core), --retries N (default 16).
  * Results: bench/.out/results-<time>.json, latest.json, latest.md.

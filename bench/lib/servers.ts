@@ -111,6 +111,13 @@ export const SERVERS: readonly ServerDef[] = [
 		webSocketLine: true,
 	},
 	{
+		id: "core-ws",
+		label: "bench/servers/echokit-core.ts --ws-port 0: core's WebSocket path without the CLI",
+		transport: "websocket",
+		cmd: [...CORE_SERVER, "--ws-port", "0"],
+		webSocketLine: true,
+	},
+	{
 		id: "bare-bun-ws",
 		label:
 			"bench/servers/bare-bun-ws.ts: Bun.serve WebSocket echo with backpressure (the WebSocket anchor)",
