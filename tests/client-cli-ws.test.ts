@@ -326,6 +326,16 @@ describe("interactive (a terminal)", () => {
 		expect(await texts(server, 3)).toEqual(["Hi", "Hello", "123"]);
 	});
 
+	test("Ctrl-D typed right after a message (Hi⏎^D in one go): its reply is printed, exit 0", async () => {
+		const server = await serveWs({ args: ["--plugin", "delay:ms=300"] });
+		const client = new TerminalSession(["--ws", server.url]);
+		await client.until("first prompt", () => client.screen.includes(PROMPT));
+		client.type(`Hi\r${CTRL_D}`);
+		expect(await client.exitCode()).toBe(0);
+		await client.until("the reply", () => client.screen.includes("Received: Hi\n"));
+		expect(client.screen).not.toContain("E_UNEXPECTED");
+	});
+
 	test("over wss:// to [::1] with --ca", async () => {
 		const server = await serveWss({ hostname: "::1", behaviour: "uppercase" });
 		const client = new TerminalSession(["--ws", server.url, "--ca", certificate().cert]);
