@@ -205,6 +205,16 @@ describe("echo-server --ws-port (the command)", () => {
 		expect(await server.exited()).toBe(0);
 	});
 
+	test("--framing lines does not split a WebSocket message: three lines are one message, one reply", async () => {
+		const { url } = await start(["--quiet", "--framing", "lines", "--plugin", "uppercase"]);
+		const client = await openWs(url);
+		client.ws.send("a\nb\r\nc");
+		client.ws.send("d");
+		// Split into lines, the first two replies would be "A" and "B".
+		await client.receive(2);
+		expect(client.received.map(shown)).toEqual([{ text: "A\nB\r\nC" }, { text: "D" }]);
+	});
+
 	test("--max-message-bytes 64: a 65-byte message closes with 1009; 64 bytes are echoed", async () => {
 		const { url } = await start(["--quiet", "--max-message-bytes", "64"]);
 		const client = await openWs(url);
