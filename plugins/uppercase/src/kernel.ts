@@ -1,0 +1,59 @@
+/**
+ * ASCII uppercase at memory speed: a WebAssembly SIMD kernel (wasm/ascii-upper.wat) that
+ * uppercases 64 bytes per step and tells whether any byte was not ASCII. A message is copied
+ * into the kernel's memory, uppercased there and copied back out, in blocks of at most
+ * {@link BLOCK} bytes; both copies are native `memcpy`s. One instance serves the process
+ * (JavaScript runs one message at a time).
+ * @module
+ */
+import { ASCII_UPPER_WASM } from "./ascii-upper-wasm.ts";
+
+/** The most bytes copied into the kernel's memory (2 pages, 128 KiB) per call: 64 KiB. */
+export const BLOCK = 64 * 1024;
+
+const { memory, upper } = instantiate();
+
+/**
+ * `bytes` with `a`–`z` uppercased, if every byte is ASCII (below 0x80).
+ * @param inPlace write the result into `bytes` itself (no allocation) rather than a new buffer.
+ * @returns the uppercased bytes (`bytes` itself when `inPlace`), or `null` when some byte is
+ * not ASCII. Then `bytes` is unchanged, except, when `inPlace` and longer than {@link BLOCK},
+ * for whole blocks before the first non-ASCII one: those were ASCII and are now uppercase,
+ * which decodes to the same uppercased text.
+ */
+export function upperAscii(bytes: Uint8Array, inPlace: boolean): Uint8Array | null {
+	const length = bytes.byteLength;
+	if (length <= BLOCK) {
+		memory.set(bytes);
+		if (upper(length) !== 0) return null;
+		const out = inPlace ? bytes : new Uint8Array(length);
+		// Buffer#copy takes a range: no view object per message (a subarray of the kernel's
+		// memory cost more than the copy itself at 64 B).
+		memoryBuffer.copy(out, 0, 0, length);
+		return out;
+	}
+	const out = inPlace ? bytes : new Uint8Array(length);
+	for (let at = 0; at < length; at += BLOCK) {
+		const end = Math.min(at + BLOCK, length);
+		memory.set(bytes.subarray(at, end));
+		if (upper(end - at) !== 0) return null;
+		memoryBuffer.copy(out, at, 0, end - at);
+	}
+	return out;
+}
+
+/** Compiles the kernel; synchronous (a few hundred bytes), so the plugin loads like any module. */
+function instantiate() {
+	const module = new WebAssembly.Module(Buffer.from(ASCII_UPPER_WASM, "base64"));
+	const { exports } = new WebAssembly.Instance(module);
+	const { buffer } = exports.memory as WebAssembly.Memory;
+	return {
+		/** The kernel's memory, whole; a block goes at offset 0. */
+		memory: new Uint8Array(buffer),
+		/** Uppercases `len` bytes at offset 0 in place; non-zero when one was not ASCII. */
+		upper: exports.upper as (len: number) => number,
+	};
+}
+
+/** The same memory as a Buffer, for `Buffer#copy`. The memory never grows, so this stays valid. */
+const memoryBuffer = Buffer.from(memory.buffer);
