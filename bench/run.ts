@@ -19,11 +19,14 @@
  * @module
  */
 import { mkdir } from "node:fs/promises";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
+type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
+
 import { type IdleResult, type LoadResult, measureIdle, measureLoad } from "./lib/measure.ts";
 import { scenarios as allScenarios, type Scenario } from "./lib/scenarios.ts";
 import { BASELINE, DEFAULT_SERVERS, SERVERS, startBenchServer, startNotes } from "./lib/servers.ts";
-import { idleTable, loadTable, type RunRecord, summarize, TARGETS } from "./lib/summary.ts";
+import { describeTargets, idleTable, loadTable, type RunRecord, summarize } from "./lib/summary.ts";
 
 const { values } = parseFlags({
 	options: {
@@ -40,7 +43,7 @@ const { values } = parseFlags({
 		help: { type: "boolean", short: "h", default: false },
 	},
 	strict: true,
-});
+} as const);
 if (values.help) {
 	// The module's own docstring is the help: print its "Flags:" paragraph.
 	const source = await Bun.file(import.meta.path).text();
@@ -120,8 +123,7 @@ const markdown = [
 	...(scenarios.some((s) => s.kind === "idle") ? [idleTable(cells, scenarios), ""] : []),
 	`Medians of ${rounds} alternating round(s), ${timing.durationSec} s each after ${timing.warmupSec} s warm-up` +
 		(pinned ? ", servers pinned to CPU 0 and the load to CPU 1. " : ". ") +
-		`× = median of per-round ratios to ${BASELINE}. Targets: echokit ≥ ${TARGETS.echokit.throughput}× throughput ` +
-		`and p99 ≤ ${TARGETS.echokit.p99}×; uppercase ≥ ${TARGETS.uppercase.throughput}×; ≤ ${TARGETS.idleKiB} KiB per idle connection. ` +
+		`× = median of per-round ratios to ${BASELINE}. ${describeTargets()} ` +
 		"srv µs/msg = server CPU time per message; CPU = share of one core; both over the measured window. " +
 		"other = CPU the rest of the machine used meanwhile (incl. loopback softirq). " +
 		"bad/err = mismatched messages / connection errors." +
@@ -215,9 +217,9 @@ function log(line: string): void {
 }
 
 /** `parseArgs`, with a bad flag as one line and exit 2 instead of a stack trace. */
-function parseFlags<T extends Parameters<typeof parseArgs>[0]>(config: T) {
+function parseFlags<T extends ParseArgsConfig>(config: T): ParsedResults<T> {
 	try {
-		return parseArgs(config);
+		return parseArgs<T>(config);
 	} catch (error) {
 		usage((error as Error).message);
 	}

@@ -47,6 +47,20 @@ describe("--metrics-port", () => {
 		expect(server.lines.filter((line) => line.startsWith("Connected to"))).toHaveLength(2);
 	});
 
+	test("an idle server with metrics on is not woken 100 times a second (event-loop lag sampled once a second)", async () => {
+		const { server, url } = await serviceServer();
+		expect((await fetch(`${url}/metrics`)).status).toBe(200);
+		// The main thread's voluntary context switches count its wake-ups. prom-client's default
+		// 10 ms event-loop sampling made ~200 in 2 s; once a second makes a handful.
+		const switches = async () => {
+			const status = await Bun.file(`/proc/${server.proc.pid}/status`).text();
+			return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
+		};
+		const before = await switches();
+		await Bun.sleep(2000);
+		expect((await switches()) - before).toBeLessThan(50);
+	});
+
 	test("a metrics port in use: one line naming it, exit 3, and the echo port is not left bound", async () => {
 		const held = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
 		try {

@@ -26,6 +26,8 @@ export interface LoadResult {
 	 * as a share of one core. Includes loopback softirq work not charged to either process.
 	 */
 	otherCpu: number;
+	/** Scrapes of the server's `/metrics` that succeeded during the run, when it has one. */
+	scrapes?: number;
 }
 
 export interface IdleResult {
@@ -66,8 +68,10 @@ export async function measureLoad(
 	const stderr = collect(proc.stderr);
 	const limitMs = (timing.durationSec + timing.warmupSec + 30) * 1000;
 	const limit = setTimeout(() => proc.kill("SIGKILL"), limitMs);
+	const scraper = server.metricsUrl ? scrapeEverySecond(server.metricsUrl) : undefined;
 	await proc.exited;
 	clearTimeout(limit);
+	const scrapes = await scraper?.stop();
 	const line = (await stdout()).trim().split("\n").pop() ?? "";
 	if (!line.startsWith("{")) {
 		const why = (await stderr()).trim().split("\n").slice(-3).join(" | ");
@@ -77,8 +81,10 @@ export async function measureLoad(
 		report: BenchReport;
 		window: { wallSec: number; serverCpuSec: number; loadCpuSec: number; machineCpuSec: number };
 	};
+	if (scrapes === 0) throw new Error(`no scrape of ${server.metricsUrl} succeeded during the run`);
 	return {
 		report,
+		scrapes,
 		serverCpu: window.serverCpuSec / window.wallSec,
 		clientCpu: window.loadCpuSec / window.wallSec,
 		serverUsPerMessage: (window.serverCpuSec * 1e6) / report.messages,
@@ -136,4 +142,27 @@ export async function measureIdle(
 		await proc.exited;
 		clearTimeout(timer);
 	}
+}
+
+/**
+ * GETs `url` once a second, each scrape read to the end, as Prometheus would; `stop()` resolves
+ * with how many succeeded (a 200 whose body names an `echokit_` metric).
+ */
+function scrapeEverySecond(url: string): { stop(): Promise<number> } {
+	let ok = 0;
+	let inFlight: Promise<void> = Promise.resolve();
+	const scrape = async () => {
+		const response = await fetch(url);
+		if (response.ok && (await response.text()).includes("echokit_messages_total")) ok++;
+	};
+	const timer = setInterval(() => {
+		inFlight = scrape().catch(() => {});
+	}, 1000);
+	return {
+		async stop() {
+			clearInterval(timer);
+			await inFlight;
+			return ok;
+		},
+	};
 }

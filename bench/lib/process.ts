@@ -9,19 +9,36 @@ import type { Subprocess } from "bun";
 export interface RunningServer {
 	readonly pid: number;
 	readonly port: number;
+	/** Its Prometheus endpoint, when started with `metrics`. */
+	readonly metricsUrl?: string;
 	stop(): Promise<void>;
 }
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
+/** Options of {@link spawnServer}. */
+export interface SpawnOptions {
+	/** Also wait for `Metrics on URL` (echo-server --metrics-port). Default false. */
+	metrics?: boolean;
+	/** How long to wait for the lines, in ms. Default 15,000. */
+	timeoutMs?: number;
+}
+
 /**
- * Spawns `cmd` from the repository root and resolves once it prints `Listening on HOST:PORT`.
- * Rejects with the process's stderr if it exits first or stays silent for `timeoutMs`.
+ * Spawns `cmd` from the repository root and resolves once it prints `Listening on HOST:PORT`
+ * (and `Metrics on URL`, if asked). Rejects with the process's stderr if it exits first or
+ * stays silent for `timeoutMs`.
  */
-export async function spawnServer(cmd: string[], timeoutMs = 15_000): Promise<RunningServer> {
+export async function spawnServer(
+	cmd: string[],
+	{ metrics = false, timeoutMs = 15_000 }: SpawnOptions = {},
+): Promise<RunningServer> {
 	const proc = Bun.spawn(cmd, { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
 	const stderr = collect(proc.stderr);
-	const listening = firstMatch(proc.stdout, /Listening on (\S+):(\d+)/);
+	const listening = firstMatch(
+		proc.stdout,
+		metrics ? /Listening on (\S+):(\d+)[\s\S]*?Metrics on (\S+)/ : /Listening on (\S+):(\d+)/,
+	);
 	let timer: Timer | undefined;
 	const failed = Promise.race([
 		proc.exited.then((code) => `exited with code ${code}`),
@@ -39,7 +56,12 @@ export async function spawnServer(cmd: string[], timeoutMs = 15_000): Promise<Ru
 		const detail = (await stderr()).trim().split("\n").slice(-3).join(" | ");
 		throw new Error(`${cmd.join(" ")}: ${outcome}${detail ? `: ${detail}` : ""}`);
 	}
-	return { pid: proc.pid, port: Number(outcome[2]), stop: () => stopProcess(proc) };
+	return {
+		pid: proc.pid,
+		port: Number(outcome[2]),
+		metricsUrl: outcome[3],
+		stop: () => stopProcess(proc),
+	};
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */

@@ -23,6 +23,11 @@ export interface ServerDef {
 	 * 10,000 connections (the fallback would refuse all but core's default 1024).
 	 */
 	readonly idleStandIn?: readonly string[];
+	/**
+	 * The server prints `Metrics on URL` after `Listening on`; the bench scrapes that URL once a
+	 * second while the load runs, as a busy Prometheus would (its default interval is 15 s).
+	 */
+	readonly scrapeMetrics?: boolean;
 }
 
 const ECHO_SERVER = [
@@ -77,8 +82,9 @@ export const SERVERS: readonly ServerDef[] = [
 	{
 		id: "metrics",
 		label:
-			"bench/servers/echokit-metrics.ts: core's startServer with the Prometheus registry and /metrics on, scraped every second",
-		cmd: ["bun", "bench/servers/echokit-metrics.ts", "--port", "0"],
+			"echo-server --quiet --metrics-port 0: metrics on, /metrics scraped every second by the bench (compare with echokit)",
+		cmd: [...ECHO_SERVER, ...MAX_CONNECTIONS, "--metrics-port", "0"],
+		scrapeMetrics: true,
 	},
 	{
 		id: "core-uppercase",
@@ -110,7 +116,7 @@ export async function startBenchServer(
 ): Promise<RunningServer> {
 	if (!refused.has(def.id) || !def.fallback) {
 		try {
-			return await spawnServer([...prefix, ...def.cmd]);
+			return await spawnServer([...prefix, ...def.cmd], { metrics: def.scrapeMetrics });
 		} catch (error) {
 			if (!def.fallback) throw error;
 			refused.add(def.id);

@@ -42,12 +42,41 @@ export interface Cell {
 	target: string;
 }
 
-/** The issue's targets, as ratios to bare Bun in the same run. */
-export const TARGETS = {
-	echokit: { throughput: 0.95, p99: 1.1 },
-	uppercase: { throughput: 0.8 },
-	idleKiB: 2,
+/**
+ * A server's target in the load scenarios: ratios to another server measured in the same round
+ * and scenario (the median of per-round ratios), so drift on the machine hits both sides alike.
+ */
+export interface Target {
+	/** The server the ratios are taken against (a `--servers` id). */
+	readonly against: string;
+	/** Messages per second at least this share of the other server's. */
+	readonly throughput: number;
+	/** p99 latency at most this multiple of the other server's, when set. */
+	readonly p99?: number;
+	/** Where the target comes from. */
+	readonly source: string;
+}
+
+/** The issues' targets, by server id. */
+export const TARGETS: Readonly<Record<string, Target>> = {
+	echokit: { against: "bare-bun", throughput: 0.95, p99: 1.1, source: "issue 5" },
+	uppercase: { against: "bare-bun", throughput: 0.8, source: "issue 5" },
+	metrics: { against: "echokit", throughput: 0.95, source: "issue 10: metrics on vs off" },
 };
+
+/** Idle memory target of `echokit`, in KiB per connection (issue 5). */
+export const IDLE_TARGET_KIB = 2;
+
+/** The targets in one sentence, for the tables' footnote. */
+export function describeTargets(): string {
+	const loads = Object.entries(TARGETS).map(
+		([server, t]) =>
+			`${server} ≥ ${t.throughput}× ${t.against} throughput` +
+			(t.p99 === undefined ? "" : ` and p99 ≤ ${t.p99}×`) +
+			` (${t.source})`,
+	);
+	return `Targets: ${loads.join("; ")}; echokit ≤ ${IDLE_TARGET_KIB} KiB per idle connection.`;
+}
 
 export function summarize(
 	records: RunRecord[],
@@ -61,15 +90,18 @@ export function summarize(
 			const mine = records.filter((r) => r.scenario === scenario.id && r.server === server);
 			const loads = mine.flatMap((r) => (r.load ? [r.load] : []));
 			const idles = mine.flatMap((r) => (r.idle ? [r.idle] : []));
-			const paired = (pick: (load: LoadResult) => number) =>
-				median(
-					mine.flatMap((r) => {
-						const base = records.find(
-							(b) => b.round === r.round && b.scenario === r.scenario && b.server === baseline,
-						)?.load;
-						return r.load && base ? [pick(r.load) / pick(base)] : [];
-					}),
-				);
+			const pairedWith =
+				(other: string) =>
+				(pick: (load: LoadResult) => number): number =>
+					median(
+						mine.flatMap((r) => {
+							const base = records.find(
+								(b) => b.round === r.round && b.scenario === r.scenario && b.server === other,
+							)?.load;
+							return r.load && base ? [pick(r.load) / pick(base)] : [];
+						}),
+					);
+			const paired = pairedWith(baseline);
 			const cell: Cell = {
 				scenario: scenario.id,
 				server,
@@ -92,31 +124,54 @@ export function summarize(
 				idleFailed: sum(idles.map((i) => i.failed)),
 				target: "",
 			};
-			cell.target = verdict(cell, scenario.kind);
+			const target = TARGETS[server];
+			cell.target =
+				scenario.kind === "idle"
+					? idleVerdict(cell)
+					: target
+						? loadVerdict(
+								cell,
+								target,
+								target.against === baseline ? undefined : pairedWith(target.against),
+							)
+						: "";
 			cells.push(cell);
 		}
 	}
 	return cells;
 }
 
-/** `met` / `MISSED (...)` for the servers the issue sets targets for, else empty. */
-function verdict(cell: Cell, kind: Scenario["kind"]): string {
-	if (cell.runs === 0) return "";
+/** `met` / `MISSED: …` for echokit's idle memory, else empty. */
+function idleVerdict(cell: Cell): string {
+	if (cell.runs === 0 || cell.server !== "echokit") return "";
 	if (cell.failures === cell.runs) return "no data";
 	const missed: string[] = [];
-	if (kind === "idle") {
-		if (cell.server !== "echokit") return "";
-		if (!(cell.kibPerConnection <= TARGETS.idleKiB)) missed.push(`> ${TARGETS.idleKiB} KiB`);
-		if (cell.idleFailed > 0) missed.push(`${cell.idleFailed} refused`);
-	} else if (cell.server === "echokit") {
-		if (!(cell.throughputRatio >= TARGETS.echokit.throughput))
-			missed.push(`tput < ${TARGETS.echokit.throughput}×`);
-		if (!(cell.p99Ratio <= TARGETS.echokit.p99)) missed.push(`p99 > ${TARGETS.echokit.p99}×`);
-	} else if (cell.server === "uppercase") {
-		if (!(cell.throughputRatio >= TARGETS.uppercase.throughput))
-			missed.push(`tput < ${TARGETS.uppercase.throughput}×`);
-	} else return "";
+	if (!(cell.kibPerConnection <= IDLE_TARGET_KIB)) missed.push(`> ${IDLE_TARGET_KIB} KiB`);
+	if (cell.idleFailed > 0) missed.push(`${cell.idleFailed} refused`);
 	return missed.length === 0 ? "met" : `MISSED: ${missed.join(", ")}`;
+}
+
+/**
+ * `met` / `MISSED: …` against `target`. Ratios to the baseline are the table's own columns;
+ * against another server (`paired` given) the verdict says the ratios it judged.
+ */
+function loadVerdict(
+	cell: Cell,
+	target: Target,
+	paired?: (pick: (load: LoadResult) => number) => number,
+): string {
+	if (cell.runs === 0) return "";
+	if (cell.failures === cell.runs) return "no data";
+	const throughput = paired ? paired((l) => l.report.messagesPerSec) : cell.throughputRatio;
+	const p99 = paired ? paired((l) => l.report.latencyUs.p99) : cell.p99Ratio;
+	if (Number.isNaN(throughput)) return `no ${target.against} in the run`;
+	const missed: string[] = [];
+	if (!(throughput >= target.throughput)) missed.push(`tput < ${target.throughput}×`);
+	if (target.p99 !== undefined && !(p99 <= target.p99)) missed.push(`p99 > ${target.p99}×`);
+	const judged = paired
+		? ` (${throughput.toFixed(2)}× ${target.against} tput, ${paired((l) => l.serverUsPerMessage).toFixed(2)}× µs/msg)`
+		: "";
+	return (missed.length === 0 ? "met" : `MISSED: ${missed.join(", ")}`) + judged;
 }
 
 /** The load scenarios' table, and a legend of the scenario ids. */
