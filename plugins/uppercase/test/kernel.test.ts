@@ -5,24 +5,21 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { assemble, GENERATED, moduleText } from "../scripts/build-wasm.ts";
-import { BLOCK, upperAscii } from "../src/kernel.ts";
+import { BLOCK, SMALL, upperAscii } from "../src/kernel.ts";
 
 test("src/ascii-upper-wasm.ts is exactly what wasm/ascii-upper.wat assembles to (bun run build:wasm)", async () => {
 	expect(await Bun.file(GENERATED).text()).toBe(moduleText(await assemble()));
 });
 
-test("every byte value at every position of the byte loop, a 64-byte step, a 16-byte step and the tail", () => {
-	for (const length of [1, 15, 16, 17, 63, 64, 65, 100]) {
-		for (let at = 0; at < length; at++) {
-			for (let byte = 0; byte < 256; byte++) {
-				const input = new Uint8Array(length).fill(0x7a); // 'z'
-				input[at] = byte;
-				const result = upperAscii(input, false);
-				if (byte >= 0x80) expect(result).toBeNull();
-				else expect(latin1(result)).toBe(latin1(input).toUpperCase());
-			}
-		}
+test("every byte value at every position: JavaScript up to SMALL, the kernel's 64- and 16-byte steps and tail beyond", () => {
+	for (const length of [1, 15, SMALL, SMALL + 1, 79, 80, 81, 100, 128, 129]) {
+		for (let at = 0; at < length; at++) everyByteAt(length, at);
 	}
+});
+
+test("every byte value in the last block of a long message, one shorter than 16 bytes (the kernel's byte loop)", () => {
+	for (let at = BLOCK; at < BLOCK + 7; at++) everyByteAt(BLOCK + 7, at);
+	everyByteAt(BLOCK + 7, 0);
 });
 
 test("any bytes, any length: toUpperCase of the ASCII, or null; into a new buffer or in place", () => {
@@ -77,6 +74,17 @@ test("longer than a block: a non-ASCII byte anywhere gives null; in place, the b
 	const ascii = Buffer.alloc(length, "abcXYZ 09~");
 	expect(latin1(upperAscii(ascii, false))).toBe(latin1(ascii).toUpperCase());
 });
+
+/** Every byte value at `at` in a message of `length` bytes of `z`: uppercased, or null. */
+function everyByteAt(length: number, at: number): void {
+	for (let byte = 0; byte < 256; byte++) {
+		const input = new Uint8Array(length).fill(0x7a); // 'z'
+		input[at] = byte;
+		const result = upperAscii(input, false);
+		if (byte >= 0x80) expect(result).toBeNull();
+		else expect(latin1(result)).toBe(latin1(input).toUpperCase());
+	}
+}
 
 function latin1(bytes: Uint8Array | null): string {
 	return bytes === null ? "(null)" : Buffer.from(bytes).toString("latin1");
