@@ -25,8 +25,8 @@ const VARIANTS: Record<string, Variant> = {
 	"isAscii only": (b) => isAscii(b),
 	"new Uint8Array(n) only": (b) => new Uint8Array(b.byteLength),
 	"Buffer.allocUnsafe(n) only": (b) => Buffer.allocUnsafe(b.byteLength),
-	"after: wasm SIMD, into a new buffer": (b) => upperAscii(b, false),
-	"after: wasm SIMD, in place": (b) => upperAscii(b, true),
+	"after: upperAscii into a new buffer (JS up to 64 B, kernel beyond)": (b) => upperAscii(b, false),
+	"after: upperAscii in place (JS up to 64 B, kernel beyond)": (b) => upperAscii(b, true),
 };
 
 function loopInto(src: Uint8Array, dst: Uint8Array): Uint8Array {
