@@ -400,7 +400,9 @@ export class Connection implements ConnectionInfo {
 		let outcome: Outcome | Promise<Outcome>;
 		this.counters.messages++;
 		try {
-			outcome = (this.pipeline as Pipeline).run(message);
+			// Owned: Bun allocates a fresh buffer for each read (measured on 1.4.5), the line
+			// buffer joins into a new one, and nothing here reuses either once it is sent.
+			outcome = (this.pipeline as Pipeline).run(message, true);
 		} catch (error) {
 			this.fail(error);
 			return false;
