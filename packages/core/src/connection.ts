@@ -180,6 +180,15 @@ export class Connection implements ConnectionInfo {
 		const peer = peerName(this);
 		this.proxied = step.source;
 		this.healthCheck = step.healthCheck;
+		if (step.healthCheck && this.settings.failHealthChecks) {
+			// The server is about to stop: the proxy's check must fail so it sends no more clients.
+			this.settings.logger.debug(
+				`connection #${this.id}: health check closed unanswered: stopping`,
+			);
+			this.moveTo(Phase.closed);
+			this.socket.end();
+			return;
+		}
 		this.settings.logger.debug(
 			`connection #${this.id}: ${step.summary} from ${peer}` +
 				(this.proxied ? `: client ${peerName(this)}` : ""),
