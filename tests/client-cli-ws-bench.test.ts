@@ -1,7 +1,7 @@
 /**
  * `echo-client bench --ws URL` (issue 11, item 4): request/response load over WebSocket with
  * the same report as over TCP, every reply checked byte for byte. The real bin against the
- * WebSocket echo server of tests/fixtures/ws-server.ts. No assertion is about speed.
+ * real `echo-server --ws-port 0` (tests/fixtures/ws-server.ts). No assertion is about speed.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,13 +10,19 @@ import { join } from "node:path";
 import type { BenchReport } from "../packages/client/src/bench/index.ts";
 import { lazyCertificate } from "../packages/core/test/fixtures/tls-cert.ts";
 import { expectOneErrorLine, run, text } from "./fixtures/client/harness.ts";
-import { serveWs, stopWsServers } from "./fixtures/ws-server.ts";
+import { killAll } from "./fixtures/server/harness.ts";
+import { serveWs, type WsServerOptions } from "./fixtures/ws-server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "echokit-client-ws-bench-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const certificate = lazyCertificate(dir);
 
-afterEach(stopWsServers);
+afterEach(killAll);
+
+/** The real server, without a log line per message (a bench sends thousands). */
+function serveQuiet(options: WsServerOptions = {}) {
+	return serveWs({ ...options, args: ["--quiet"] });
+}
 
 const SHORT = ["--duration", "0.5", "--warmup", "0"];
 
@@ -29,7 +35,7 @@ async function bench(
 
 describe("echo-client bench --ws", () => {
 	test("4 connections × 4 in flight: messages answered, no mismatch, the report names the URL", async () => {
-		const server = serveWs();
+		const server = await serveWs(); // logging each message: what it received is checked
 		const { code, report, stderr } = await bench([
 			"--ws",
 			server.url,
@@ -46,15 +52,14 @@ describe("echo-client bench --ws", () => {
 		expect(report.errors).toBe(0);
 		expect(report.mismatches).toBe(0);
 		expect(report.latencyUs.p50).toBeLessThanOrEqual(report.latencyUs.max);
-		// Binary messages of --size bytes each; every one came back as it was sent.
-		expect(
-			server.received.every((message) => typeof message !== "string" && message.length === 64),
-		).toBe(true);
-		expect(report.receivedBytes).toBe(server.received.length * 64);
+		// Messages of --size bytes each; every one came back as it was sent.
+		const received = await server.messages(report.receivedBytes / 64);
+		expect(received.every((message) => message.bytes === 64)).toBe(true);
+		expect(report.receivedBytes).toBe(received.length * 64);
 	});
 
 	test("the table report, as over TCP", async () => {
-		const server = serveWs();
+		const server = await serveQuiet();
 		const result = await run(["bench", "--ws", server.url, ...SHORT]);
 		expect(result.code).toBe(0);
 		const lines = text(result.stdout).split("\n");
@@ -72,7 +77,7 @@ describe("echo-client bench --ws", () => {
 	});
 
 	test("every reply byte is checked: a server that changes them is caught, exit 1", async () => {
-		const server = serveWs({ behaviour: "uppercase" });
+		const server = await serveQuiet({ behaviour: "uppercase" });
 		const result = await run(["bench", "--ws", server.url, ...SHORT, "--json"]);
 		expect(result.code).toBe(1);
 		const report = JSON.parse(text(result.stdout)) as BenchReport;
@@ -85,7 +90,7 @@ describe("echo-client bench --ws", () => {
 	});
 
 	test("messages larger than the pattern period (100 000 B), open loop with --rate", async () => {
-		const server = serveWs();
+		const server = await serveQuiet();
 		const large = await bench(["--ws", server.url, "--size", "100000"]);
 		expect(large.code).toBe(0);
 		expect(large.report.mismatches).toBe(0);
@@ -96,7 +101,7 @@ describe("echo-client bench --ws", () => {
 	});
 
 	test("wss:// with --ca; without it, E_TLS (exit 6) as a JSON line", async () => {
-		const server = serveWs({ tls: certificate() });
+		const server = await serveQuiet({ tls: certificate() });
 		const trusted = await bench(["--ws", server.url, "--ca", certificate().cert]);
 		expect(trusted.code).toBe(0);
 		expect(trusted.report.mismatches).toBe(0);
@@ -106,14 +111,14 @@ describe("echo-client bench --ws", () => {
 	});
 
 	test("a server that closes with 1011: connection errors counted, exit 1", async () => {
-		const server = serveWs({ behaviour: "fail" });
+		const server = await serveQuiet({ behaviour: "fail" });
 		const { code, report } = await bench(["--ws", server.url, "--connections", "2"]);
 		expect(code).toBe(1);
 		expect(report.errors).toBe(2);
 	});
 
 	test("nothing listening: E_CONNECT, exit 3", async () => {
-		const server = serveWs();
+		const server = await serveQuiet();
 		await server.stop();
 		const result = await run(["bench", "--ws", server.url, ...SHORT]);
 		expect(result.code).toBe(3);

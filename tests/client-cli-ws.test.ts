@@ -1,8 +1,8 @@
 /**
  * `echo-client --ws URL` (issue 11, item 4): one-shot, pipe and interactive mode over WebSocket,
  * `wss://` with the TLS flags, close codes as errors, usage errors. The real bin in a child
- * process against the WebSocket echo server of tests/fixtures/ws-server.ts (started in
- * {@link serveWs}: the one place to switch to echo-server's `--ws-port`).
+ * process against the real `echo-server --ws-port 0` (tests/fixtures/ws-server.ts's
+ * {@link serveWs}); a stand-in server only for a close the real one never makes.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
@@ -22,7 +22,14 @@ import {
 	TerminalSession,
 	text,
 } from "./fixtures/client/harness.ts";
-import { serveWs, stopWsServers, type WsServerOptions } from "./fixtures/ws-server.ts";
+import { killAll } from "./fixtures/server/harness.ts";
+import {
+	serveWs,
+	serveWsStandIn,
+	stopWsStandIns,
+	texts,
+	type WsServerOptions,
+} from "./fixtures/ws-server.ts";
 
 const INSECURE_WARNING =
 	"echo-client: warning: --insecure: the server's certificate is not verified; anyone on the path can read and change the traffic\n";
@@ -33,80 +40,94 @@ const certificate = lazyCertificate(dir);
 
 afterEach(async () => {
 	await stopAll();
-	await stopWsServers();
+	killAll();
+	await stopWsStandIns();
 });
 
 function serveWss(options: WsServerOptions = {}) {
 	return serveWs({ ...options, tls: certificate() });
 }
 
-/** A port nothing listens on: start a server, note its port, stop it. */
+/** A port nothing listens on: bind one, note it, close it. */
 async function closedPort(): Promise<number> {
-	const server = serveWs();
-	await server.stop();
-	return server.port;
+	const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+	const port = listener.port;
+	listener.stop(true);
+	return port;
 }
 
 describe("one-shot (--message)", () => {
 	test("each --message is one text message; the replies are printed unchanged, exit 0", async () => {
-		const server = serveWs();
+		const server = await serveWs();
 		const result = await run(["--ws", server.url, "--message", "Hi", "--message", "Hello"]);
 		expect(result).toEqual({ code: 0, stdout: Buffer.from("HiHello"), stderr: "" });
-		expect(server.received).toEqual(["Hi", "Hello"]);
+		expect(await texts(server, 2)).toEqual(["Hi", "Hello"]);
 	});
 
 	test("--framing lines appends a newline to each message; an uppercasing server's replies", async () => {
-		const server = serveWs({ behaviour: "uppercase" });
+		const server = await serveWs({ behaviour: "uppercase" });
 		const result = await run(["--ws", server.url, "--framing", "lines", "-m", "hi", "-m", "there"]);
 		expect(result).toEqual({ code: 0, stdout: Buffer.from("HI\nTHERE\n"), stderr: "" });
-		expect(server.received).toEqual(["hi\n", "there\n"]);
+		expect(await texts(server, 2)).toEqual(["hi\\n", "there\\n"]); // escaped in the log
 	});
 
 	test("IPv6: ws://[::1]:PORT/", async () => {
-		const server = serveWs({ hostname: "::1" });
+		const server = await serveWs({ hostname: "::1" });
 		expect(server.url).toStartWith("ws://[::1]:");
 		const result = await run(["--ws", server.url, "--message", "Hi"]);
 		expect(result).toEqual({ code: 0, stdout: Buffer.from("Hi"), stderr: "" });
 	});
 
 	test("a server that replies nothing: E_NO_REPLY after --timeout, exit 4, one line", async () => {
-		const server = serveWs({ behaviour: "silent" });
+		const server = await serveWs({ behaviour: "silent" });
 		const result = await run(["--ws", server.url, "--timeout", "0.5", "-m", "a", "-m", "b"]);
 		expect(result.code).toBe(4);
 		expect(result.stdout).toHaveLength(0);
 		expect(result.stderr).toBe(
 			`echo-client: no reply from ${server.url} within 0.5 s to 2 of 2 messages (E_NO_REPLY)\n`,
 		);
-		expect(server.received).toEqual(["a", "b"]);
+		expect(await texts(server, 2)).toEqual(["a", "b"]);
 	});
 });
 
 describe("pipe mode (stdin not a terminal)", () => {
 	test("1 MiB of random bytes come back identical, sent as binary messages of at most 64 KiB", async () => {
-		const server = serveWs();
+		// Random bytes as text messages would be closed with 1007 (not UTF-8): they went as binary.
+		const server = await serveWs();
 		const input = new Uint8Array(randomBytes(1024 * 1024));
 		const result = await run(["--ws", server.url], input);
 		expect(result.stderr).toBe("");
 		expect(result.code).toBe(0);
 		expect(result.stdout.byteLength).toBe(input.byteLength);
 		expect(sha256(result.stdout)).toBe(sha256(input));
-		expect(server.received.every((message) => typeof message !== "string")).toBe(true);
-		const sizes = server.received.map((message) => message.length);
+		await server.messages(16); // at least 1 MiB / 64 KiB
+		const sizes = server.received.map((message) => message.bytes);
 		expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024);
 		expect(sizes.reduce((a, b) => a + b, 0)).toBe(input.byteLength);
 	});
 
 	test("empty stdin: nothing sent, nothing printed, exit 0", async () => {
-		const server = serveWs();
+		const server = await serveWs();
 		const result = await run(["--ws", server.url]);
 		expect(result).toEqual({ code: 0, stdout: new Uint8Array(0), stderr: "" });
+		expect(await server.stop()).toBe(0); // all it logged is in
 		expect(server.received).toEqual([]);
 	});
 });
 
 describe("close codes from the server", () => {
-	test("1011 (a plugin failed): E_WS_CLOSED naming the code and reason, exit 5, one line", async () => {
-		const server = serveWs({ behaviour: "fail" });
+	test("1011 (a plugin failed): E_WS_CLOSED naming the code, exit 5, one line", async () => {
+		const server = await serveWs({ behaviour: "fail" });
+		const result = await run(["--ws", server.url, "--message", "Hi"]);
+		expect(result.code).toBe(5);
+		expect(result.stderr).toBe(
+			`echo-client: ${server.url} closed the WebSocket: 1011 internal error (E_WS_CLOSED)\n`,
+		);
+	});
+
+	test("a close reason is shown: 1011 with one from a stand-in server", async () => {
+		// echo-server closes without a reason; the client names one when a server gives it.
+		const server = serveWsStandIn({ code: 1011, reason: "plugin failed" });
 		const result = await run(["--ws", server.url, "--message", "Hi"]);
 		expect(result.code).toBe(5);
 		expect(result.stderr).toBe(
@@ -115,7 +136,7 @@ describe("close codes from the server", () => {
 	});
 
 	test("1009 (message too big): E_WS_CLOSED, exit 5", async () => {
-		const server = serveWs({ maxMessageBytes: 1000 });
+		const server = await serveWs({ maxMessageBytes: 1000 });
 		const result = await run(["--ws", server.url], new Uint8Array(5000));
 		expect(result.code).toBe(5);
 		expect(result.stderr).toContain("closed the WebSocket: 1009 message too big");
@@ -123,7 +144,7 @@ describe("close codes from the server", () => {
 	});
 
 	test("1000 (normal closure) while replies are owed: E_CONNECTION_LOST, exit 5", async () => {
-		const server = serveWs({ behaviour: "close" });
+		const server = serveWsStandIn({ code: 1000 });
 		const result = await run(["--ws", server.url, "--message", "a", "--message", "b"]);
 		expect(result.code).toBe(5);
 		expect(result.stderr).toContain(`${server.url} closed the WebSocket (1000) before`);
@@ -131,16 +152,15 @@ describe("close codes from the server", () => {
 	});
 
 	test("1001 (the server stops) while a reply is owed: E_WS_CLOSED, exit 5", async () => {
-		const server = serveWs({ behaviour: "silent" });
+		const server = await serveWs({ behaviour: "silent" });
 		const proc = Bun.spawn(["bun", BIN, "--ws", server.url, "--message", "Hi"], {
 			cwd: ROOT,
 			stdout: "pipe",
 			stderr: "pipe",
 		});
 		try {
-			for (let i = 0; i < 1500 && server.received.length === 0; i++) await Bun.sleep(10);
-			expect(server.received).toEqual(["Hi"]);
-			await server.stop();
+			expect(await texts(server, 1)).toEqual(["Hi"]);
+			expect(await server.stop()).toBe(0);
 			const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
 			expect(code).toBe(5);
 			expect(stderr).toContain(`${server.url} closed the WebSocket: 1001 going away`);
@@ -180,7 +200,7 @@ describe("cannot connect", () => {
 
 describe("wss:// with the TLS flags", () => {
 	test("--ca: one-shot, and 1 MiB through pipe mode", async () => {
-		const server = serveWss();
+		const server = await serveWss();
 		expect(server.url).toStartWith("wss://");
 		const oneShot = await run(["--ws", server.url, "--ca", certificate().cert, "-m", "Hi"]);
 		expect(oneShot).toEqual({ code: 0, stdout: Buffer.from("Hi"), stderr: "" });
@@ -192,7 +212,7 @@ describe("wss:// with the TLS flags", () => {
 	});
 
 	test("no --ca: the self-signed certificate is E_TLS with the hint, exit 6", async () => {
-		const server = serveWss();
+		const server = await serveWss();
 		const result = await run(["--ws", server.url, "--message", "Hi"]);
 		expect(result.code).toBe(6);
 		expect(result.stderr).toContain("self signed certificate");
@@ -201,7 +221,7 @@ describe("wss:// with the TLS flags", () => {
 	});
 
 	test("--servername: a name the certificate does not cover is E_TLS; one it covers works", async () => {
-		const server = serveWss();
+		const server = await serveWss();
 		const args = ["--ws", server.url, "--ca", certificate().cert, "--message", "Hi"];
 		const wrong = await run([...args, "--servername", "echo.example"]);
 		expect(wrong.code).toBe(6);
@@ -212,13 +232,13 @@ describe("wss:// with the TLS flags", () => {
 	});
 
 	test("--insecure connects without a check and warns", async () => {
-		const server = serveWss();
+		const server = await serveWss();
 		const result = await run(["--ws", server.url, "--insecure", "--message", "Hi"]);
 		expect(result).toEqual({ code: 0, stdout: Buffer.from("Hi"), stderr: INSECURE_WARNING });
 	});
 
 	test("wss:// to a plaintext server: E_TLS, exit 6", async () => {
-		const server = serveWs();
+		const server = await serveWs();
 		const url = server.url.replace("ws://", "wss://");
 		const result = await run(["--ws", url, "--ca", certificate().cert, "--message", "Hi"]);
 		expect(result.code).toBe(6);
@@ -291,7 +311,7 @@ describe("usage errors (exit 2, one line naming --ws)", () => {
 
 describe("interactive (a terminal)", () => {
 	test("the lab's dialogue: Hi, Hello, 123 as text messages, then Ctrl-D closes with 1000, exit 0", async () => {
-		const server = serveWs();
+		const server = await serveWs();
 		const client = new TerminalSession(["--ws", server.url]);
 		await client.until("first prompt", () => client.screen.includes(PROMPT));
 		for (const message of ["Hi", "Hello", "123"]) {
@@ -303,11 +323,21 @@ describe("interactive (a terminal)", () => {
 		const lab = ["Hi", "Hello", "123"].map((m) => `${PROMPT}${m}\nReceived: ${m}\n`).join("");
 		const screen = client.screen.replaceAll(`${PROMPT}Received: `, "Received: ");
 		expect(screen).toStartWith(`${lab}${PROMPT}`);
-		expect(server.received).toEqual(["Hi", "Hello", "123"]);
+		expect(await texts(server, 3)).toEqual(["Hi", "Hello", "123"]);
+	});
+
+	test("Ctrl-D typed right after a message (Hi⏎^D in one go): its reply is printed, exit 0", async () => {
+		const server = await serveWs({ args: ["--plugin", "delay:ms=300"] });
+		const client = new TerminalSession(["--ws", server.url]);
+		await client.until("first prompt", () => client.screen.includes(PROMPT));
+		client.type(`Hi\r${CTRL_D}`);
+		expect(await client.exitCode()).toBe(0);
+		await client.until("the reply", () => client.screen.includes("Received: Hi\n"));
+		expect(client.screen).not.toContain("E_UNEXPECTED");
 	});
 
 	test("over wss:// to [::1] with --ca", async () => {
-		const server = serveWss({ hostname: "::1", behaviour: "uppercase" });
+		const server = await serveWss({ hostname: "::1", behaviour: "uppercase" });
 		const client = new TerminalSession(["--ws", server.url, "--ca", certificate().cert]);
 		await client.until("first prompt", () => client.screen.includes(PROMPT));
 		client.type("Hi\r");
@@ -317,7 +347,7 @@ describe("interactive (a terminal)", () => {
 	});
 
 	test("a server that replies nothing: the prompt comes back; Ctrl-D says what is missing, exit 0", async () => {
-		const server = serveWs({ behaviour: "silent" });
+		const server = await serveWs({ behaviour: "silent" });
 		const client = new TerminalSession(["--ws", server.url, "--timeout", "0.5"]);
 		await client.until("first prompt", () => client.screen.includes(PROMPT));
 		client.type("Hi\r");
@@ -327,11 +357,12 @@ describe("interactive (a terminal)", () => {
 		expect(client.screen).toContain("(no reply to 1 of 1 messages within 0.5 s)");
 	});
 
-	test("the server closing with 1000: Connection closed by server., exit 0", async () => {
-		const server = serveWs({ behaviour: "close" });
+	test("the server closing with 1000 (--idle-timeout): Connection closed by server., exit 0", async () => {
+		const server = await serveWs({ args: ["--idle-timeout", "1"] });
 		const client = new TerminalSession(["--ws", server.url]);
 		await client.until("first prompt", () => client.screen.includes(PROMPT));
 		client.type("Hi\r");
+		await client.promptAfter("Received: Hi");
 		expect(await client.exitCode()).toBe(0);
 		await client.until("the goodbye", () =>
 			client.screen.includes("Connection closed by server.\n"),
@@ -339,12 +370,12 @@ describe("interactive (a terminal)", () => {
 	});
 
 	test("the server closing with 1011: one error line, exit 5", async () => {
-		const server = serveWs({ behaviour: "fail" });
+		const server = await serveWs({ behaviour: "fail" });
 		const client = new TerminalSession(["--ws", server.url]);
 		await client.until("first prompt", () => client.screen.includes(PROMPT));
 		client.type("Hi\r");
 		expect(await client.exitCode()).toBe(5);
 		await client.until("the error", () => client.screen.includes("(E_WS_CLOSED)"));
-		expect(client.screen).toContain('closed the WebSocket: 1011 internal error ("plugin failed")');
+		expect(client.screen).toContain("closed the WebSocket: 1011 internal error");
 	});
 });

@@ -1,34 +1,66 @@
 /**
- * A plugin author's own project, outside the repository, with echokit installed from packed
- * tarballs exactly as from a registry: `bunx create-echokit-plugin my-plugin`, the generated
- * package's own install, tests and typecheck, then the real server loading it by path with
- * options, and from an `echo.config.ts`.
+ * A plugin author's own project, outside the repository, with echokit installed from a registry
+ * exactly as an author installs it once it is published: `bun add` of the server, the client, a
+ * builtin plugin and `create-echokit-plugin`; `bunx create-echokit-plugin my-plugin`; the
+ * generated package's own `bun install` (its package.json as written), tests and typecheck; then
+ * the real server loading it by path with options, and from an `echo.config.ts`.
+ *
+ * The registry is the test's own verdaccio on loopback (fixtures/registry/local-registry.ts).
+ * Every public package is published to it as a release packs it (`bun pm pack`, `workspace:*`
+ * ranges become versions), and so is every third-party package that they and the generated
+ * plugin's toolchain (`typescript` and `bun-types` at the root's pins) need: the closure, at the
+ * versions `bun.lock` pins, packed from this clone's `node_modules`
+ * (fixtures/registry/third-party.ts). It is the only registry of every command here, each run
+ * with a private install cache and temp folder and with its HTTP(S) proxy set to a trap that
+ * fails and records any request for another host; each install step, and each test, checks that
+ * the trap saw none. It passes with loopback alone:
+ * `unshare -rn sh -c 'ip link set lo up && bun test --timeout 60000 tests/plugin-author.test.ts'`.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { runOk } from "../packages/create-echokit-plugin/test/helpers.ts";
+import { publishOrder } from "../scripts/lib/workspace.ts";
+import { type LocalRegistry, startRegistry } from "./fixtures/registry/local-registry.ts";
+import { thirdPartyClosure } from "./fixtures/registry/third-party.ts";
 import { killAll, ROOT, ServerProcess } from "./fixtures/server/harness.ts";
 
-/** Where the packed tarballs, the author's project and the plugin live; removed at the end. */
+/** The registry's files, the author's project and the plugin live here; removed at the end. */
 let temp: string;
 let project: string;
 let plugin: string;
-/** Every `@echokit/*` package name → `file:` path of its tarball. */
-let echokit: Record<string, string>;
+let registry: LocalRegistry;
+/** The environment of every command: the local registry, private caches, the trap. */
+let env: Record<string, string | undefined>;
 /** What `bunx create-echokit-plugin my-plugin` printed. */
 let created: { stdout: string; stderr: string };
 /** The generated package.json, as written. */
-let generated: { dependencies?: unknown; devDependencies?: unknown; overrides?: unknown };
+let generated: { dependencies?: unknown; devDependencies?: unknown };
 
 beforeAll(async () => {
 	temp = mkdtempSync(join(tmpdir(), "echokit-plugin-author-"));
-	const tarballs = join(temp, "tarballs");
-	const packed = await packPublicPackages(tarballs);
-	echokit = Object.fromEntries(
-		Object.entries(packed).filter(([name]) => name.startsWith("@echokit/")),
-	);
+	registry = await startRegistry(join(temp, "registry"));
+	env = registry.env;
+	const packages = publishOrder();
+	const root = readJson(join(ROOT, "package.json"));
+	// What a generated package.json lists beside @echokit/core, found from the root.
+	const toolchain = {
+		dir: ROOT,
+		manifest: {
+			name: "toolchain",
+			version: "0.0.0",
+			dependencies: {
+				"bun-types": root.devDependencies["bun-types"],
+				typescript: root.devDependencies.typescript,
+			},
+		},
+	};
+	await Promise.all([
+		registry.publishWorkspace(packages),
+		registry.publishInstalled(thirdPartyClosure([...packages, toolchain])),
+	]);
+
 	project = join(temp, "project");
 	plugin = join(project, "my-plugin");
 	mkdirSync(project);
@@ -36,35 +68,35 @@ beforeAll(async () => {
 		name: "author-project",
 		private: true,
 		type: "module",
-		dependencies: {
-			"@echokit/client": packed["@echokit/client"],
-			"@echokit/core": packed["@echokit/core"],
-			// Listed because echo.config.ts imports it. Without this line the import works today
-			// only because bun's default (hoisted) layout puts the server's dependencies at the top
-			// of node_modules; with `bun install --linker isolated` (or pnpm) it fails.
-			"@echokit/plugin-uppercase": packed["@echokit/plugin-uppercase"],
-			"@echokit/server": packed["@echokit/server"],
-			"create-echokit-plugin": packed["create-echokit-plugin"],
-		},
-		// No registry has the @echokit packages (they are not published yet): these overrides
-		// stand in for one, so every @echokit dependency of a dependency (the server's core and
-		// builtin plugins, create-echokit-plugin's core) comes from its packed tarball too.
-		overrides: echokit,
 	});
-	await runOk(["bun", "install"], project);
+	const add = [
+		"@echokit/client",
+		"@echokit/core",
+		// Listed because echo.config.ts imports it. Without this line the import works today only
+		// because bun's default (hoisted) layout puts the server's dependencies at the top of
+		// node_modules; with `bun install --linker isolated` (or pnpm) it fails.
+		"@echokit/plugin-uppercase",
+		"@echokit/server",
+		"create-echokit-plugin",
+	];
+	await runOk(["bun", "add", ...add], project, env);
+	expect(registry.trap.requests).toEqual([]);
 
-	created = await runOk(["bunx", "create-echokit-plugin", "my-plugin"], project);
+	created = await runOk(["bunx", "create-echokit-plugin", "my-plugin"], project, env);
 	generated = readJson(join(plugin, "package.json"));
-	// The same stand-in for a registry as in the project: `@echokit/core@^0.1.0` from its tarball.
-	writeJson(join(plugin, "package.json"), { ...generated, overrides: echokit });
-	// typescript and bun-types come from the npm registry, as they would for the author.
-	await runOk(["bun", "install"], plugin);
-});
+	expect(registry.trap.requests).toEqual([]);
+	// @echokit/core, typescript and bun-types, as the generated package.json asks for them.
+	await runOk(["bun", "install"], plugin, env);
+	expect(registry.trap.requests).toEqual([]);
+}, 120_000);
 afterEach(killAll);
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
+afterAll(() => {
+	registry?.stop();
+	rmSync(temp, { recursive: true, force: true });
+});
 
-describe("a plugin author's project, echokit installed from tarballs", () => {
-	test("bunx create-echokit-plugin (from its tarball) wrote the package", () => {
+describe("a plugin author's project, echokit installed from a registry", () => {
+	test("bunx create-echokit-plugin (from the registry) wrote the package", () => {
 		expect(created.stdout).toStartWith('Created my-plugin (plugin "my-plugin") in ./my-plugin:');
 		const core = readJson(join(ROOT, "packages/core/package.json"));
 		const root = readJson(join(ROOT, "package.json"));
@@ -76,25 +108,28 @@ describe("a plugin author's project, echokit installed from tarballs", () => {
 	});
 
 	test("the generated package's own `bun test` and `bun run typecheck` pass", async () => {
-		const tested = await runOk(["bun", "test"], plugin);
+		const tested = await runOk(["bun", "test"], plugin, env);
 		expect(tested.stderr).toContain(" 3 pass");
 		expect(tested.stderr).toContain(" 0 fail");
-		await runOk(["bun", "run", "typecheck"], plugin);
+		await runOk(["bun", "run", "typecheck"], plugin, env);
+		expect(registry.trap.requests).toEqual([]);
 	});
 
 	test("bunx echo-server loads it by path with an option: --plugin ./my-plugin:prefix=…", async () => {
 		const server = new ServerProcess(
 			["--port", "0", "--framing", "lines", "--plugin", "./my-plugin:prefix=[hi] "],
-			{ cwd: project, command: ["bunx", "echo-server"] },
+			{ cwd: project, command: ["bunx", "echo-server"], env },
 		);
 		const port = await server.listening();
 		const client = await runOk(
 			["bunx", "echo-client", "--port", `${port}`, "--framing", "lines", "--message", "hello"],
 			project,
+			env,
 		);
 		expect(client.stdout).toBe("[hi] hello\n");
 		server.signal("SIGTERM");
 		expect(await server.exited()).toBe(0);
+		expect(registry.trap.requests).toEqual([]);
 	});
 
 	test("echo.config.ts imports it, with defineConfig and a builtin plugin, in order", async () => {
@@ -114,49 +149,23 @@ export default defineConfig({
 			const server = new ServerProcess(["--port", "0"], {
 				cwd: project,
 				command: ["bunx", "echo-server"],
+				env,
 			});
 			const port = await server.listening();
 			const client = await runOk(
 				["bunx", "echo-client", "--port", `${port}`, "--framing", "lines", "--message", "hello"],
 				project,
+				env,
 			);
 			expect(client.stdout).toBe("[bot] HELLO\n");
 			server.signal("SIGTERM");
 			expect(await server.exited()).toBe(0);
+			expect(registry.trap.requests).toEqual([]);
 		} finally {
 			rmSync(join(project, "echo.config.ts"));
 		}
 	});
 });
-
-/**
- * `bun pm pack` in every public package (as a registry would get them; `workspace:*` ranges
- * become versions), into `destination`. Resolves to package name → `file:` tarball path.
- */
-async function packPublicPackages(destination: string): Promise<Record<string, string>> {
-	const dirs = ["packages", "plugins"].flatMap((parent) =>
-		readdirSync(join(ROOT, parent)).map((name) => join(ROOT, parent, name)),
-	);
-	const packed: Record<string, string> = {};
-	await Promise.all(
-		dirs.map(async (dir) => {
-			let pkg: { name: string; private?: boolean };
-			try {
-				pkg = readJson(join(dir, "package.json"));
-			} catch {
-				return; // not a package
-			}
-			if (pkg.private) return;
-			const { stdout } = await runOk(
-				["bun", "pm", "pack", "--destination", destination, "--quiet"],
-				dir,
-			);
-			const tarball = stdout.trim().split("\n").at(-1) ?? "";
-			packed[pkg.name] = `file:${join(destination, basename(tarball))}`;
-		}),
-	);
-	return packed;
-}
 
 function readJson(path: string) {
 	return JSON.parse(readFileSync(path, "utf8"));

@@ -12,7 +12,8 @@
  * it the default registry for every name. Every command runs with its HTTP(S) proxy set to a
  * trap (fixtures/registry/trap-proxy.ts) that fails and records any request to another host;
  * the tests check it saw none. Bun's install cache and bunx's folders are private to the test,
- * so a package of the same version from an earlier run is never reused.
+ * so a package of the same version from an earlier run is never reused. The registry, the npmrc,
+ * the trap and the private folders: fixtures/registry/local-registry.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -20,62 +21,36 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, workspaceRanges } from "../scripts/lib/pack.ts";
 import { type Manifest, publishOrder, ROOT } from "../scripts/lib/workspace.ts";
-import { publishInstalled, thirdPartyClosure } from "./fixtures/registry/third-party.ts";
-import { trapProxy } from "./fixtures/registry/trap-proxy.ts";
+import { type LocalRegistry, startRegistry } from "./fixtures/registry/local-registry.ts";
+import { thirdPartyClosure } from "./fixtures/registry/third-party.ts";
+import type { TrapProxy } from "./fixtures/registry/trap-proxy.ts";
 import { killAll, ServerProcess } from "./fixtures/server/harness.ts";
 
 const work = mkdtempSync(join(tmpdir(), "echokit-publish-"));
 const dirs = {
-	registry: join(work, "registry"),
 	project: join(work, "project"),
 	nothing: join(work, "nothing-installed"),
-	tmp: join(work, "tmp"),
-	cache: join(work, "bun-cache"),
 };
 const packages = publishOrder();
-const trap = trapProxy();
 let registry = "";
 /**
  * For every `bun` and `bunx` here: the npmrc naming the registry and its token, private
  * caches, the trap as the proxy for every host but 127.0.0.1.
  */
 let env: Record<string, string | undefined> = {};
+let local: LocalRegistry;
+let trap: TrapProxy;
 
 beforeAll(async () => {
 	for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-	const verdaccio = new ServerProcess([], {
-		command: ["bun", join(import.meta.dir, "fixtures/registry/verdaccio.ts"), dirs.registry],
-	});
-	registry = (await verdaccio.waitFor(/^(http:\/\/127\.0\.0\.1:\d+\/)$/m))[1] as string;
-	const npmrc = join(work, "npmrc");
-	// Any token: the registry lets anyone publish, but `bun publish` wants one. The default
-	// registry, for every name: an .npmrc, not a bunfig.toml, as `bunx -p` in a folder reads
-	// only the former.
-	const token = "local-test";
-	writeFileSync(
-		npmrc,
-		`registry=${registry}\n//${registry.slice("http://".length)}:_authToken=${token}\n`,
-	);
-	env = {
-		...process.env,
-		...trap.env,
-		NPM_CONFIG_USERCONFIG: npmrc,
-		BUN_INSTALL_CACHE_DIR: dirs.cache,
-		TMPDIR: dirs.tmp,
-		NO_COLOR: "1",
-	};
-	// One name at a time, its versions in order; the names side by side.
-	const byName = Map.groupBy(thirdPartyClosure(packages), (pkg) => pkg.name);
-	await Promise.all(
-		[...byName.values()].map(async (versions) => {
-			for (const pkg of versions) await publishInstalled(pkg, registry, token);
-		}),
-	);
+	local = await startRegistry(work);
+	({ url: registry, env, trap } = local);
+	await local.publishInstalled(thirdPartyClosure(packages));
 }, 60_000);
 
 afterAll(() => {
 	killAll();
-	trap.stop();
+	local?.stop();
 	rmSync(work, { recursive: true, force: true });
 });
 

@@ -177,3 +177,34 @@ describe("--shutdown-delay", () => {
 		expect(await server.exited()).toBe(0);
 	});
 });
+
+describe("--shutdown-delay with --proxy-protocol", () => {
+	// What HAProxy's check-send-proxy checks look like (v1 UNKNOWN: the proxy speaks for itself),
+	// and a proxied client.
+	const check = "PROXY UNKNOWN\r\nechokit-health\n";
+	const proxied = "PROXY TCP4 192.0.2.10 127.0.0.1 40001 8888\r\nstill served\n";
+	/** What came back; nothing if the connection was closed (or reset) unanswered. */
+	const answer = (port: number, text: string) => exchange(port, text).catch(() => "");
+
+	test("after SIGTERM the proxy's health checks are closed unanswered while its clients are still served", async () => {
+		const server = new ServerProcess([
+			"--port",
+			"0",
+			"--proxy-protocol",
+			"--shutdown-delay",
+			"1.5",
+			"--json",
+		]);
+		const port = await server.listening();
+		expect(await answer(port, check)).toBe("echokit-health\n");
+		server.signal("SIGTERM");
+		await server.waitFor(/SIGTERM: not ready, stopping in 1\.5 s/);
+		expect(await answer(port, check)).toBe("");
+		expect(await answer(port, proxied)).toBe("still served\n");
+		expect(await server.exited()).toBe(0);
+		expect(server.lines.filter((l) => l.includes("Connected to"))).toEqual([
+			expect.stringContaining('"remote":"192.0.2.10:40001"'),
+		]);
+		expect(server.stderr).toBe("");
+	});
+});

@@ -40,8 +40,12 @@ export class PromptLine {
 
 	/** Shows the prompt and resolves to the next line typed, or `null` on Ctrl-D. */
 	async read(): Promise<string | null> {
-		this.prompting = true;
-		this.rl.prompt(); // also resumes input
+		// Ctrl-D typed ahead (`Hi⏎^D` in one go) has closed readline, whose prompt() and pause()
+		// would throw "readline was closed": what was typed, then null, is in `lines`.
+		if (!this.closed) {
+			this.prompting = true;
+			this.rl.prompt(); // also resumes input
+		}
 		while (this.lines.length === 0) {
 			await new Promise<void>((resolve) => {
 				this.lineWaiter = resolve;
@@ -50,7 +54,7 @@ export class PromptLine {
 		this.prompting = false;
 		const line = this.lines.shift()!;
 		// Type-ahead waits in the terminal until the next prompt, not in the middle of replies.
-		if (line !== null) this.rl.pause();
+		if (line !== null && !this.closed) this.rl.pause();
 		return line;
 	}
 

@@ -180,6 +180,15 @@ export class Connection implements ConnectionInfo {
 		const peer = peerName(this);
 		this.proxied = step.source;
 		this.healthCheck = step.healthCheck;
+		if (step.healthCheck && this.settings.failHealthChecks) {
+			// The server is about to stop: the proxy's check must fail so it sends no more clients.
+			this.settings.logger.debug(
+				`connection #${this.id}: health check closed unanswered: stopping`,
+			);
+			this.moveTo(Phase.closed);
+			this.socket.end();
+			return;
+		}
 		this.settings.logger.debug(
 			`connection #${this.id}: ${step.summary} from ${peer}` +
 				(this.proxied ? `: client ${peerName(this)}` : ""),
@@ -400,7 +409,9 @@ export class Connection implements ConnectionInfo {
 		let outcome: Outcome | Promise<Outcome>;
 		this.counters.messages++;
 		try {
-			outcome = (this.pipeline as Pipeline).run(message);
+			// Owned: Bun allocates a fresh buffer for each read (measured on 1.4.5), the line
+			// buffer joins into a new one, and nothing here reuses either once it is sent.
+			outcome = (this.pipeline as Pipeline).run(message, true);
 		} catch (error) {
 			this.fail(error);
 			return false;

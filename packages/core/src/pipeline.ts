@@ -99,9 +99,13 @@ export class Pipeline {
 	/**
 	 * The transforms, in order, on one message. Throws a {@link PluginError}; a returned promise
 	 * may reject with anything — pass that through {@link asFailure}.
+	 * @param owned true when nothing but the engine holds `bytes` (a socket read Bun allocated
+	 * for this `data` call, or a part of one, or a joined line) and the engine will not reuse
+	 * them: the first transform may then change them in place ({@link Message.writable}).
 	 */
-	run(bytes: Uint8Array): Outcome | Promise<Outcome> {
+	run(bytes: Uint8Array, owned = false): Outcome | Promise<Outcome> {
 		this.message.bytes = bytes;
+		this.message.writable = owned;
 		try {
 			return this.runFrom(0);
 		} catch (error) {
@@ -116,6 +120,8 @@ export class Pipeline {
 			this.current = i;
 			const context = this.contexts[transform.index] as PluginContext<unknown>;
 			const result = transform.run(this.message, context);
+			// Whatever comes next, this plugin has seen (or made) it and may keep it.
+			this.message.writable = false;
 			if (isThenable(result)) {
 				// Promise.resolve: any thenable, even one that calls back at once, becomes a promise.
 				return Promise.resolve(result).then((settled) =>
@@ -163,6 +169,7 @@ export interface Greeter {
 /** The message object handed to transforms, reused for each message. */
 class ReusedMessage implements Message {
 	bytes: Uint8Array = EMPTY;
+	writable = false;
 	text(): string {
 		return decoder.decode(this.bytes);
 	}

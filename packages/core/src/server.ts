@@ -109,6 +109,21 @@ export class EchoServer implements ServerInfo {
 	}
 
 	/**
+	 * From now on, closes each proxy health check — a connection whose PROXY header is v2 `LOCAL`
+	 * or v1 `UNKNOWN` (`ConnectionInfo.healthCheck`), what HAProxy's `check-send-proxy`
+	 * checks send — as soon as its header is read, unanswered, while clients are served as
+	 * before. The proxy's check then fails and it takes this server out of rotation while the
+	 * listener is still open: a client it sent meanwhile is served, none lands in a listener
+	 * that is closing (its connection would be reset after the proxy counted it established,
+	 * too late for the proxy to retry it elsewhere). Call it at the stop signal and wait longer
+	 * than the proxy needs to mark a server down before {@link stop} (echo-server's
+	 * `--shutdown-delay`). Meaningful with `proxyProtocol` only; it cannot be undone.
+	 */
+	failHealthChecks(): void {
+		this.settings.failHealthChecks = true;
+	}
+
+	/**
 	 * Stops gracefully, as HAProxy and nginx do: stops accepting, serves open connections until
 	 * their clients close or `drainTimeoutMs` passes (half-closing at once those owed nothing),
 	 * then ends each remaining one after the replies it is owed, cuts what is left after

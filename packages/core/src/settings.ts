@@ -62,6 +62,8 @@ export interface ConnectionSettings {
 	readonly proxyHeaderTimeoutMs: number;
 	/** Who may connect with `proxyProtocol`; `null` for anyone. */
 	readonly proxyFrom: AddressRanges | null;
+	/** Set by {@link EchoServer.failHealthChecks}: health checks are closed unanswered. */
+	failHealthChecks: boolean;
 	nextId(): number;
 }
 
@@ -144,6 +146,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		idleTimeoutMs,
 		handshakeTimeoutMs: options.tls ? handshakeTimeoutMs : 0,
 		...proxy,
+		failHealthChecks: false,
 		nextId: () => ++lastId,
 	};
 }

@@ -24,7 +24,7 @@ export interface TestPluginOptions {
 
 /** A fake connection running the plugins under test. */
 export interface PluginTester {
-	/** Feeds bytes as one socket read, then waits until every transform so far has settled. */
+	/** Feeds a copy of the bytes as one socket read, then waits until every transform so far has settled. */
 	send(data: string | Uint8Array): Promise<void>;
 	/** Half-closes as a client would (FIN), then waits until the connection is done. */
 	end(): Promise<void>;
@@ -74,7 +74,9 @@ export function testPlugin(
 	};
 	return {
 		async send(data) {
-			if (!socket.ended) connection.onData(typeof data === "string" ? Buffer.from(data) : data);
+			// A fresh buffer, as Bun gives each read: a plugin may change it (`message.writable`),
+			// and the caller's array must stay as it was.
+			if (!socket.ended) connection.onData(Buffer.from(data));
 			await settle();
 		},
 		async end() {

@@ -135,6 +135,15 @@ export interface Message {
 	readonly bytes: Uint8Array;
 	/** The bytes decoded as UTF-8. In `raw` framing a character split across two reads decodes as U+FFFD; use a streaming decoder in your plugin's state if that matters (see the uppercase plugin). */
 	text(): string;
+	/**
+	 * True when this transform may change `bytes` in place and return them as its reply, saving
+	 * a buffer per message: the engine owns them (a fresh socket read, or a line it joined) and
+	 * no plugin has seen them before this one, so nothing else holds them. The engine then only
+	 * sends them; it never reuses them, so a reply still queued for a slow reader stays exact.
+	 * False for every later plugin in the chain, for UDP datagrams, and whenever not sure.
+	 * When false, changing `bytes` is a bug: an earlier plugin may have kept them.
+	 */
+	readonly writable: boolean;
 }
 
 /**

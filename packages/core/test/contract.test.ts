@@ -245,3 +245,15 @@ test("a thenable that is not a Promise is awaited like one", async () => {
 	expect(t.text).toBe("T\nT\n");
 	expect(t.closed).toBe(false);
 });
+
+test("testPlugin: each send is a fresh buffer, as a socket read is: a plugin that writes in place leaves the caller's bytes alone", async () => {
+	const zero = definePlugin({
+		name: "zero",
+		transform: ({ bytes, writable }) => (writable ? bytes.fill(0x30) : "not writable"),
+	});
+	const t = testPlugin(zero);
+	const input = new TextEncoder().encode("abc");
+	await t.send(input);
+	expect(t.text).toBe("000");
+	expect(decoder.decode(input)).toBe("abc");
+});

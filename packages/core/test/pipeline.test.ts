@@ -8,6 +8,7 @@ import {
 	connect,
 	definePlugin,
 	type EchoClient,
+	exchangeDatagram,
 	NO_REPLY,
 	type Plugin,
 	startServer,
@@ -293,6 +294,66 @@ describe("transform results", () => {
 		try {
 			expect(await exchange(server.port, "a\nb\n")).toBe("a-1-2-3é\nb-1-2-3é\n");
 			expect(seenByLast).toEqual(["a-1-2-3é", "b-1-2-3é"]);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	test("message.writable: only the first transform may change a TCP read in place, never a datagram's", async () => {
+		const seen: string[] = [];
+		const spy = (name: string) =>
+			definePlugin({
+				name,
+				transform: (message, ctx) => {
+					seen.push(`${ctx.connection.transport} ${name} ${message.writable}`);
+					return null;
+				},
+			});
+		const server = await startServer({
+			port: 0,
+			udp: true,
+			framing: "lines",
+			plugins: [spy("first"), spy("second")],
+		});
+		try {
+			expect(await exchange(server.port, "a\nb")).toBe("a\nb");
+			await exchangeDatagram("c", { port: server.port });
+			expect(seen).toEqual([
+				"tcp first true",
+				"tcp second false",
+				"tcp first true",
+				"tcp second false",
+				"udp first false",
+				"udp second false",
+			]);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	test("a first transform that changes reads in place: replies stay exact while queued for a late reader", async () => {
+		const inPlace = definePlugin({
+			name: "in-place",
+			transform: ({ bytes, writable }) => {
+				if (!writable) throw new Error("expected a writable message");
+				for (let i = 0; i < bytes.length; i++) bytes[i] = (bytes[i] as number) ^ 0x20;
+				return bytes;
+			},
+		});
+		const server = await startServer({ port: 0, plugins: [inPlace] });
+		try {
+			const data = randomBytes(16 * 1024 * 1024);
+			const expected = Buffer.from(data.map((b) => b ^ 0x20));
+			const client = await connect({ port: server.port });
+			client.write(data);
+			const ending = client.end();
+			// Read only once replies queue in the server (it paused reading from us): later reads
+			// arrive in new buffers while earlier replies still wait in its outbound queue.
+			await waitFor("the server to pause reading", () => server.stats().pauses >= 1);
+			const { bytes, error } = await readAllSlowly(client);
+			await ending;
+			expect(error).toBeNull();
+			expect(Buffer.from(bytes).equals(expected)).toBe(true);
 		} finally {
 			await server.stop();
 		}

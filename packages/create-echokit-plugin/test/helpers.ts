@@ -19,14 +19,21 @@ export interface Ran {
 	stderr: string;
 }
 
-/** Runs `command` in `cwd` to its end; colors off, so output compares as text. */
-export async function run(command: string[], cwd: string): Promise<Ran> {
+/**
+ * Runs `command` in `cwd` to its end; colors off, so output compares as text. `env` is added to
+ * the test's environment.
+ */
+export async function run(
+	command: string[],
+	cwd: string,
+	env: Record<string, string | undefined> = {},
+): Promise<Ran> {
 	const proc = Bun.spawn(command, {
 		cwd,
 		stdin: "ignore",
 		stdout: "pipe",
 		stderr: "pipe",
-		env: { ...process.env, NO_COLOR: "1" },
+		env: { ...process.env, NO_COLOR: "1", ...env },
 	});
 	const [stdout, stderr, code] = await Promise.all([
 		new Response(proc.stdout).text(),
@@ -37,8 +44,12 @@ export async function run(command: string[], cwd: string): Promise<Ran> {
 }
 
 /** {@link run}, failing the test with the command's output unless it exits 0. */
-export async function runOk(command: string[], cwd: string): Promise<Ran> {
-	const ran = await run(command, cwd);
+export async function runOk(
+	command: string[],
+	cwd: string,
+	env: Record<string, string | undefined> = {},
+): Promise<Ran> {
+	const ran = await run(command, cwd, env);
 	if (ran.code !== 0) {
 		throw new Error(
 			`${command.join(" ")} exited ${ran.code} in ${cwd}\nstdout: ${ran.stdout}\nstderr: ${ran.stderr}`,

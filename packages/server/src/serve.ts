@@ -83,6 +83,8 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 		shutdownDelayMs: toMilliseconds(settings.shutdownDelay),
 		notReady: () => {
 			readiness.ready = false;
+			// A proxy's echo-port health check fails from now on, as /readyz does.
+			server.failHealthChecks();
 		},
 		stopped: () => service?.stop(),
 	});
@@ -171,7 +173,7 @@ interface StopSteps {
 	drainTimeoutMs: number;
 	/** `--shutdown-delay`: keep accepting this long after the signal, not ready, before stopping. */
 	shutdownDelayMs: number;
-	/** Readiness off (`/readyz` 503), at the signal. */
+	/** Readiness off (`/readyz` 503, proxy health checks closed unanswered), at the signal. */
 	notReady(): void;
 	/** After the server stopped: close the service listener. */
 	stopped(): Promise<void> | undefined;

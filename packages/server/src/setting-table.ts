@@ -302,8 +302,10 @@ export const SETTINGS = {
 		help: "Address for --metrics-port (0.0.0.0 or :: to let a scraper on another machine in)",
 	},
 	/**
-	 * On SIGINT/SIGTERM: seconds to keep accepting while `/readyz` already answers 503, before the
-	 * graceful stop begins, so a load balancer or Kubernetes stops sending clients first. Default 0.
+	 * On SIGINT/SIGTERM: seconds to keep accepting while `/readyz` already answers 503 (and, with
+	 * `--proxy-protocol`, the proxy's health checks on the echo port are closed unanswered), before
+	 * the graceful stop begins, so a load balancer or Kubernetes stops sending clients first.
+	 * Default 0.
 	 */
 	shutdownDelay: {
 		flag: "shutdown-delay",
@@ -313,7 +315,7 @@ export const SETTINGS = {
 		valueHint: "SECONDS",
 		default: 0,
 		check: toDelaySeconds,
-		help: "On SIGINT/SIGTERM: keep accepting this long with /readyz at 503, then stop gracefully",
+		help: "On SIGINT/SIGTERM: keep accepting this long with /readyz at 503 and proxy health checks failing, then stop gracefully",
 	},
 	/** Queued reply bytes per connection above which the server stops reading from it. Default 1 MiB. */
 	highWaterMark: {

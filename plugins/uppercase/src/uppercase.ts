@@ -1,5 +1,5 @@
-import { isAscii } from "node:buffer";
 import { checkOptions, definePlugin, type Plugin } from "@echokit/core";
+import { upperAscii } from "./kernel.ts";
 
 /** Per-connection state: a UTF-8 decoder that carries a character split across two reads. */
 interface UppercaseState {
@@ -32,11 +32,13 @@ export function uppercase(options?: Record<string, never>): Plugin<UppercaseStat
 	return definePlugin<UppercaseState>({
 		name: "uppercase",
 		open: () => ({ decoder: null, pending: false }),
-		transform({ bytes }, { state }) {
-			// Measured on Bun 1.4.5: a byte loop beats decode + toUpperCase + encode up to a few
-			// hundred bytes (~6x at 16 B), and loses beyond (~2x slower at 64 KiB).
-			if (!state.pending && bytes.byteLength <= ASCII_FAST_PATH_MAX && isAscii(bytes)) {
-				return upperAscii(bytes);
+		transform(message, { state }) {
+			const { bytes } = message;
+			if (!state.pending) {
+				// ASCII: the SIMD kernel, into the message's own buffer when the engine allows
+				// (no allocation), else into a new one. Not ASCII: the decoder below.
+				const upper = upperAscii(bytes, message.writable);
+				if (upper !== null) return upper;
 			}
 			// ignoreBOM keeps a leading U+FEFF in the reply instead of silently eating it.
 			state.decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
@@ -50,15 +52,4 @@ export function uppercase(options?: Record<string, never>): Plugin<UppercaseStat
 
 export default uppercase;
 
-const ASCII_FAST_PATH_MAX = 256;
 const EMPTY = new Uint8Array(0);
-
-/** `a`–`z` → `A`–`Z` into a new buffer; the message's own bytes are left alone. */
-function upperAscii(bytes: Uint8Array): Uint8Array {
-	const out = new Uint8Array(bytes.byteLength);
-	for (let i = 0; i < out.length; i++) {
-		const byte = bytes[i] as number;
-		out[i] = byte >= 0x61 && byte <= 0x7a ? byte - 0x20 : byte;
-	}
-	return out;
-}

@@ -1,7 +1,11 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { connect, definePlugin, startServer } from "@echokit/core";
 import { testPlugin } from "@echokit/core/testing";
 import fc from "fast-check";
+import { readAllHashed, waitFor } from "../../../packages/core/test/helpers.ts";
 import uppercase from "../src/index.ts";
 
 test("lines framing: each line uppercased, ASCII and beyond", async () => {
@@ -96,6 +100,113 @@ test("real socket: é sent as two separate reads comes back as É", async () => 
 		await server.stop();
 	}
 });
+
+test("an ASCII message the engine owns is uppercased in its own buffer; one it does not, into a new one", () => {
+	const plugin = uppercase();
+	const transform = plugin.transform as NonNullable<typeof plugin.transform>;
+	const ctx = { connection: CONNECTION, logger: console, state: { decoder: null, pending: false } };
+	const owned = Buffer.from("hello, World 42");
+	expect(transform({ bytes: owned, writable: true, text: () => "" }, ctx)).toBe(owned);
+	expect(owned.toString()).toBe("HELLO, WORLD 42");
+	const shared = Buffer.from("hello");
+	const reply = transform({ bytes: shared, writable: false, text: () => "" }, ctx);
+	expect(reply).not.toBe(shared);
+	expect(Buffer.from(reply as Uint8Array).toString()).toBe("HELLO");
+	expect(shared.toString()).toBe("hello");
+});
+
+test("mostly ASCII text with some multi-byte characters, up to 3 kernel blocks, split anywhere: exact", async () => {
+	const chars = fc.oneof(
+		{ weight: 20, arbitrary: fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 40 }) },
+		{ weight: 1, arbitrary: fc.constantFrom("ß", "é", "ǅ", "ﬃ", "😀", "İ", "\uFEFF", "ŉ") },
+	);
+	const text = fc
+		.tuple(fc.array(chars, { maxLength: 40 }), fc.integer({ min: 1, max: 5000 }))
+		.map(([parts, times]) => Buffer.from(parts.join("").repeat(times)));
+	const cuts = fc.array(fc.nat({ max: 200_000 }), { maxLength: 6 });
+	await fc.assert(
+		fc.asyncProperty(text, cuts, async (bytes, at) => {
+			const t = testPlugin(uppercase());
+			for (const chunk of split(bytes, at)) await t.send(chunk);
+			expect(Buffer.from(t.bytes).equals(Buffer.from(uppercaseStream(bytes)))).toBe(true);
+		}),
+		{ numRuns: 60 },
+	);
+});
+
+test("lines framing, any text: each line is its toUpperCase, whatever the reads", async () => {
+	const line = fc.string({ unit: "binary", maxLength: 80 }).map((s) => s.replaceAll("\n", " "));
+	const cuts = fc.array(fc.nat({ max: 3000 }), { maxLength: 8 });
+	await fc.assert(
+		fc.asyncProperty(fc.array(line, { maxLength: 30 }), cuts, async (lines, at) => {
+			const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(""));
+			const t = testPlugin(uppercase(), { framing: "lines" });
+			for (const chunk of split(bytes, at)) await t.send(chunk);
+			expect(t.text).toBe(lines.map((l) => `${l.toUpperCase()}\n`).join(""));
+		}),
+		{ numRuns: 200 },
+	);
+});
+
+test("real socket, 16 MiB of ASCII to a reader that starts late: replies uppercased in place stay exact while queued", async () => {
+	const server = await startServer({ port: 0, plugins: [uppercase()] });
+	try {
+		const data = Buffer.alloc(
+			16 * 1024 * 1024,
+			"The quick brown fox jumps over the lazy dog 0123456789\n",
+		);
+		const expected = new Bun.CryptoHasher("sha256")
+			.update(data.toString("latin1").toUpperCase(), "latin1")
+			.digest("hex");
+		const client = await connect({ port: server.port });
+		client.write(data);
+		const ending = client.end();
+		// Read only once replies queue in the server (it paused reading): later reads are
+		// uppercased while earlier replies still wait in its outbound queue.
+		await waitFor("the server to pause reading", () => server.stats().pauses >= 1);
+		const received = await readAllHashed(client);
+		await ending;
+		expect(received.bytes).toBe(data.byteLength);
+		expect(received.sha256).toBe(expected);
+	} finally {
+		await server.stop();
+	}
+});
+
+test("bun build --compile: a binary with the plugin inside loads the kernel", async () => {
+	const dir = mkdtempSync(join(tmpdir(), "uppercase-compile-"));
+	try {
+		const entry = join(dir, "main.ts");
+		writeFileSync(
+			entry,
+			`import { testPlugin } from ${JSON.stringify(resolve(import.meta.dir, "../../../packages/core/src/testing.ts"))};
+import uppercase from ${JSON.stringify(resolve(import.meta.dir, "../src/index.ts"))};
+const t = testPlugin(uppercase());
+await t.send("hello, kernel ".repeat(10));
+await t.send("straße");
+process.stdout.write(t.text);
+`,
+		);
+		const binary = join(dir, "main");
+		const build = Bun.spawnSync(["bun", "build", "--compile", entry, "--outfile", binary]);
+		expect(build.stderr.toString()).not.toContain("error");
+		expect(build.exitCode).toBe(0);
+		// Run from elsewhere: nothing may be read from the repository at run time.
+		const run = Bun.spawnSync([binary], { cwd: tmpdir() });
+		expect(run.stdout.toString()).toBe(`${"HELLO, KERNEL ".repeat(10)}STRASSE`);
+		expect(run.exitCode).toBe(0);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+});
+
+const CONNECTION = {
+	id: 1,
+	transport: "tcp",
+	remoteAddress: "127.0.0.1",
+	remotePort: 1,
+	framing: "raw",
+} as const;
 
 /** Reference: the whole stream through one streaming decoder (a trailing partial character stays held). */
 function uppercaseStream(bytes: Uint8Array): string {

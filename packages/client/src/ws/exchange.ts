@@ -1,8 +1,9 @@
 /**
  * Pipe and one-shot mode over WebSocket. WebSocket has no half-close, so "the server has
- * returned everything" means: one reply message for each message sent (an echo server's
- * contract: each message is one plugin message, with one reply or none). After the last
- * message, the client waits for the replies owed, then closes with 1000.
+ * returned everything" means: the greetings (see `WsSession.greetings`), then one reply
+ * message for each message sent (an echo server's contract: each message is one plugin
+ * message, with one reply or none). After the last message, the client waits for the replies
+ * owed, then closes with 1000.
  * @module
  */
 import { ReplyDeadline } from "../deadline.ts";
@@ -50,7 +51,7 @@ export async function wsExchange(
 ): Promise<number> {
 	const seconds = options.timeoutMs / 1000;
 	const deadline = new ReplyDeadline(options.timeoutMs, () => {
-		const missing = session.sent - session.received;
+		const missing = session.sent - session.replies;
 		const which = session.sent === 1 ? "the message" : `${missing} of ${session.sent} messages`;
 		return new CliError(
 			"E_NO_REPLY",
@@ -65,7 +66,7 @@ export async function wsExchange(
 	sending.catch(() => {});
 	try {
 		for (;;) {
-			if (inputSent && session.received >= session.sent && session.queued === 0) break;
+			if (inputSent && session.replies >= session.sent && session.queued === 0) break;
 			await Promise.race(
 				inputSent
 					? [session.wait(), deadline.expired]
@@ -112,7 +113,7 @@ export async function* binaryMessages(
 /** The server closed normally (1000) while we were still owed replies or still sending. */
 function endedEarly(session: WsSession, inputSent: boolean): CliError {
 	const { code } = session.closeEvent!;
-	const owed = session.sent - session.received;
+	const owed = session.sent - session.replies;
 	const what = inputSent
 		? `before replying to ${owed} of ${session.sent} messages`
 		: "before all input was sent";

@@ -58,7 +58,7 @@ export async function wsInteractive(
 		leaving = true;
 		terminal.endLine();
 		await replied(session, options.timeoutMs);
-		const missing = session.sent - session.received;
+		const missing = session.sent - session.replies;
 		if (missing > 0 && session.closeEvent === null) {
 			terminal.print(
 				`(no reply to ${missing} of ${session.sent} messages within ${options.timeoutMs / 1000} s)`,
@@ -86,7 +86,7 @@ async function replied(session: WsSession, ms: number): Promise<void> {
 	deadline.then(() => {
 		timedOut = true;
 	});
-	while (!timedOut && session.received < session.sent && session.closeEvent === null) {
+	while (!timedOut && session.replies < session.sent && session.closeEvent === null) {
 		await Promise.race([session.wait(), deadline]);
 	}
 }

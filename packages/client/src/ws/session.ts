@@ -40,8 +40,13 @@ const NORMAL = new Set([1000, 1005]);
 export class WsSession {
 	/** Messages sent so far. */
 	sent = 0;
-	/** Messages received so far. */
+	/** Messages received so far, greetings included. */
 	received = 0;
+	/**
+	 * Messages the server sent on its own as the connection opened (a `greet` plugin such as
+	 * echo-server's `hostname`): those received before the Pong of {@link open}'s Ping.
+	 */
+	greetings = 0;
 	/** How it ended: set once the `close` event came. */
 	closeEvent: { code: number; reason: string; byUs: boolean } | null = null;
 	private readonly queue: WsMessage[] = [];
@@ -69,10 +74,18 @@ export class WsSession {
 	}
 
 	/**
-	 * Opens `options.url`. Rejects with `E_CONNECT` (refused, not a WebSocket endpoint),
-	 * `E_CONNECT_TIMEOUT`, or `E_TLS` (certificate, hostname, not TLS).
+	 * Opens `options.url` and counts the server's {@link greetings}. Rejects with `E_CONNECT`
+	 * (refused, not a WebSocket endpoint), `E_CONNECT_TIMEOUT`, or `E_TLS` (certificate,
+	 * hostname, not TLS).
 	 */
-	static open(options: WsOpenOptions): Promise<WsSession> {
+	static async open(options: WsOpenOptions): Promise<WsSession> {
+		const started = Date.now();
+		const session = await WsSession.connect(options);
+		await session.countGreetings(Math.max(0, options.timeoutMs - (Date.now() - started)));
+		return session;
+	}
+
+	private static connect(options: WsOpenOptions): Promise<WsSession> {
 		const { url, tls, timeoutMs } = options;
 		const ws = new WebSocket(url, tls ? { tls } : {});
 		ws.binaryType = "nodebuffer";
@@ -137,6 +150,11 @@ export class WsSession {
 		await new Promise<void>((resolve) => this.waiters.push(resolve));
 	}
 
+	/** Replies received so far: the messages received less the {@link greetings}. */
+	get replies(): number {
+		return this.received - this.greetings;
+	}
+
 	/** Messages received and not yet read with {@link next}. */
 	get queued(): number {
 		return this.queue.length;
@@ -167,6 +185,28 @@ export class WsSession {
 			return new CliError("E_CONNECTION_LOST", message);
 		}
 		return closeError(this.url, event.code, event.reason);
+	}
+
+	/**
+	 * Sends a Ping before any message and waits for its Pong (at most `ms`; a server that never
+	 * answers is taken to greet with nothing). Frames keep their order (RFC 6455 §5.4, §5.5.3),
+	 * and a server greets as the connection opens, before it reads our Ping — so the messages
+	 * that came first are greetings, not replies. (A greeting that waits on something, sent
+	 * after the Pong, would still be taken for a reply.)
+	 */
+	private async countGreetings(ms: number): Promise<void> {
+		const token = `echo-client ${process.pid} ${Date.now()}`;
+		const pong = Promise.withResolvers<void>();
+		const onPong = (event: MessageEvent) => {
+			if (String(event.data) === token) pong.resolve();
+		};
+		this.ws.addEventListener("pong", onPong);
+		const timer = setTimeout(pong.resolve, ms);
+		this.ws.ping(token);
+		await Promise.race([pong.promise, this.closed.promise]);
+		clearTimeout(timer);
+		this.ws.removeEventListener("pong", onPong);
+		this.greetings = this.received;
 	}
 
 	private backlog(): number {
