@@ -1,5 +1,5 @@
 /**
- * ASCII uppercase at memory speed: a WebAssembly SIMD kernel (wasm/ascii-upper.wat) that
+ * ASCII uppercase at memory speed: a WebAssembly SIMD kernel (src/ascii-upper.wat) that
  * uppercases 64 bytes per step and tells whether any byte was not ASCII. A message is copied
  * into the kernel's memory, uppercased there and copied back out, in blocks of at most
  * {@link BLOCK} bytes; both copies are native `memcpy`s. One instance serves the process

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { assemble, GENERATED, moduleText } from "../scripts/build-wasm.ts";
 import { BLOCK, SMALL, upperAscii } from "../src/kernel.ts";
 
-test("src/ascii-upper-wasm.ts is exactly what wasm/ascii-upper.wat assembles to (bun run build:wasm)", async () => {
+test("src/ascii-upper-wasm.ts is exactly what src/ascii-upper.wat assembles to (bun run build:wasm)", async () => {
 	expect(await Bun.file(GENERATED).text()).toBe(moduleText(await assemble()));
 });
 
