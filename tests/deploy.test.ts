@@ -221,9 +221,12 @@ describe("the image's ENTRYPOINT and HEALTHCHECK, run here with the pod's enviro
 			ECHO_SERVER_METRICS_HOST: "127.0.0.1",
 			ECHO_SERVER_METRICS_PORT: "0",
 		};
+		// With the variables Kubernetes would add for the Service if enableServiceLinks were on
+		// (it is off in deployment.yaml): the server must start all the same.
+		expect(deployment.spec.template.spec.enableServiceLinks).toBe(false);
 		const server = new ServerProcess([], {
 			command: entrypoint,
-			env: { ...podEnv, ...local },
+			env: { ...serviceLinks(service, "10.96.12.34"), ...podEnv, ...local },
 		});
 		const port = await server.listening();
 		expect(server.lines[0]).toBe(
@@ -253,6 +256,35 @@ describe("the image's ENTRYPOINT and HEALTHCHECK, run here with the pod's enviro
 		expect(await check({ ECHO_SERVER_METRICS_PORT: metricsPort })).not.toBe(0);
 	});
 });
+
+/**
+ * The variables Kubernetes gives every container of the namespace for `svc` at cluster IP `ip`
+ * (Docker-links style: Kubernetes docs, "Service" → "Discovering services"): for a Service
+ * `echo-server`, ECHO_SERVER_SERVICE_HOST, ECHO_SERVER_SERVICE_PORT[_NAME], ECHO_SERVER_PORT
+ * (the first port as a URL) and ECHO_SERVER_PORT_<port>_<PROTOCOL>[_PROTO|_PORT|_ADDR].
+ */
+function serviceLinks(svc: Service, ip: string): Record<string, string> {
+	const prefix = svc.metadata.name.toUpperCase().replaceAll("-", "_");
+	const [first] = svc.spec.ports;
+	const url = (p: Service["spec"]["ports"][number]) =>
+		`${(p.protocol ?? "TCP").toLowerCase()}://${ip}:${p.port}`;
+	const links: Record<string, string> = {
+		[`${prefix}_SERVICE_HOST`]: ip,
+		[`${prefix}_SERVICE_PORT`]: String(first?.port),
+		[`${prefix}_PORT`]: first ? url(first) : "",
+	};
+	for (const p of svc.spec.ports) {
+		const protocol = p.protocol ?? "TCP";
+		if (p.name)
+			links[`${prefix}_SERVICE_PORT_${p.name.toUpperCase().replaceAll("-", "_")}`] = String(p.port);
+		const base = `${prefix}_PORT_${p.port}_${protocol}`;
+		links[base] = url(p);
+		links[`${base}_PROTO`] = protocol.toLowerCase();
+		links[`${base}_PORT`] = String(p.port);
+		links[`${base}_ADDR`] = ip;
+	}
+	return links;
+}
 
 /** The env values a container spec sets literally (this Deployment uses no `valueFrom`). */
 function manifestEnv(c: Container): Record<string, string> {

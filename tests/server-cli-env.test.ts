@@ -8,6 +8,7 @@ import type { TCPSocketListener } from "bun";
 import {
 	client,
 	decoder,
+	exchange,
 	killAll,
 	runServer,
 	ServerProcess,
@@ -62,6 +63,33 @@ test("a misspelled variable is an error, as a misspelled flag is: it would start
 	expect(stderr).toBe(
 		"echo-server: unknown variable ECHO_SERVER_PROT (did you mean ECHO_SERVER_PORT?); see --help (E_USAGE)\n",
 	);
+});
+
+test("the variables Kubernetes adds for a Service named echo-server are not settings: ignored, not E_USAGE", async () => {
+	// What a pod gets for deploy/kubernetes/service.yaml (Docker-links style), next to its own.
+	const links = {
+		ECHO_SERVER_SERVICE_HOST: "10.96.12.34",
+		ECHO_SERVER_SERVICE_PORT: "8888",
+		ECHO_SERVER_SERVICE_PORT_ECHO: "8888",
+		ECHO_SERVER_SERVICE_PORT_ECHO_UDP: "8888",
+		ECHO_SERVER_PORT_8888_TCP: "tcp://10.96.12.34:8888",
+		ECHO_SERVER_PORT_8888_TCP_PROTO: "tcp",
+		ECHO_SERVER_PORT_8888_TCP_PORT: "8888",
+		ECHO_SERVER_PORT_8888_TCP_ADDR: "10.96.12.34",
+		ECHO_SERVER_PORT_8888_UDP: "udp://10.96.12.34:8888",
+	};
+	// With the pod's own ECHO_SERVER_PORT (a container's env wins over the links)…
+	const own = new ServerProcess([], { env: { ...links, ECHO_SERVER_PORT: "0" } });
+	expect(await exchange(await own.listening(), "in a pod")).toBe("in a pod");
+	// …and without: ECHO_SERVER_PORT=tcp://… is the Service's address, never a port.
+	const linked = new ServerProcess(["--port", "0"], {
+		env: { ...links, ECHO_SERVER_PORT: "tcp://10.96.12.34:8888" },
+	});
+	expect(await exchange(await linked.listening(), "linked")).toBe("linked");
+	// A real setting still gets its check: a port that is not a link URL is invalid.
+	const bad = await runServer([], { env: { ...links, ECHO_SERVER_PORT: "http://x:1" } });
+	expect(bad.code).toBe(2);
+	expect(bad.stderr).toContain('invalid ECHO_SERVER_PORT "http://x:1"');
 });
 
 test("ECHO_SERVER_JSON=true: even a usage error is a JSON line", async () => {
