@@ -68,6 +68,15 @@ export const SERVERS: readonly ServerDef[] = [
 		idleStandIn: CORE_SERVER,
 	},
 	{
+		// An A/A control: the very same server under another id. Its ratio to echokit in the same
+		// rounds is what noise alone does to a ratio; read the targets against another server
+		// (metrics on vs off, uppercase vs plain) with it.
+		id: "echokit-again",
+		label: "echo-server --quiet once more: an A/A control, the noise floor of a ratio to echokit",
+		cmd: [...ECHO_SERVER, ...MAX_CONNECTIONS],
+		fallback: ECHO_SERVER,
+	},
+	{
 		id: "uppercase",
 		label: "echo-server --quiet --plugin uppercase",
 		cmd: [...ECHO_SERVER, ...MAX_CONNECTIONS, ...UPPERCASE],

@@ -70,6 +70,11 @@ export const TARGETS: Readonly<Record<string, Target>> = {
 		source: "issue 13: uppercase vs plain echo-server",
 	},
 	metrics: { against: "echokit", throughput: 0.95, source: "issue 10: metrics on vs off" },
+	"echokit-again": {
+		against: "echokit",
+		throughput: 0.95,
+		source: "A/A control: the same server, so a miss here is noise",
+	},
 	"echokit-ws": { against: "bare-bun-ws", throughput: 0.95, source: "issue 11" },
 };
 
