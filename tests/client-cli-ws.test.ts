@@ -106,6 +106,23 @@ describe("pipe mode (stdin not a terminal)", () => {
 		expect(sizes.reduce((a, b) => a + b, 0)).toBe(input.byteLength);
 	});
 
+	test("stdout closed early (| head -c 10): stops quietly, exit 0, as over TCP", async () => {
+		const server = await serveWs({ args: ["--quiet"] });
+		const input = join(dir, "2MiB.bin");
+		await Bun.write(input, randomBytes(2 * 1024 * 1024));
+		const script = `bun "$0" --ws "$1" < "$2" 2>"$3" | head -c 10 | wc -c; exit "\${PIPESTATUS[0]}"`;
+		const stderr = join(dir, "head.stderr");
+		const proc = Bun.spawn(["bash", "-c", script, BIN, server.url, input, stderr], {
+			cwd: ROOT,
+			stdout: "pipe",
+			stderr: "inherit",
+		});
+		const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+		expect(out.trim()).toBe("10");
+		expect(await Bun.file(stderr).text()).toBe(""); // no EPIPE stack trace
+		expect(code).toBe(0);
+	});
+
 	test("empty stdin: nothing sent, nothing printed, exit 0", async () => {
 		const server = await serveWs();
 		const result = await run(["--ws", server.url]);
