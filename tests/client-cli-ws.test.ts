@@ -277,6 +277,16 @@ describe("usage errors (exit 2, one line naming --ws)", () => {
 			'invalid --ws "ws://127.0.0.1:99999/": port "99999" is not 1 to 65535',
 		],
 		[
+			"an IPv6 address without its closing ]",
+			["--ws", "ws://[::1:23501/"],
+			'invalid --ws "ws://[::1:23501/": the IPv6 address has no closing "]" (ws://[::1]:8080/)',
+		],
+		[
+			"an IPv6 address without brackets",
+			["--ws", "ws://::1:23501/"],
+			'invalid --ws "ws://::1:23501/": an IPv6 address goes in brackets (ws://[::1]:8080/)',
+		],
+		[
 			"port 0",
 			["--ws", "ws://127.0.0.1:0/"],
 			'invalid --ws "ws://127.0.0.1:0/": port "0" is not 1 to 65535',
