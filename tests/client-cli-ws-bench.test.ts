@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchReport } from "../packages/client/src/bench/index.ts";
 import { lazyCertificate } from "../packages/core/test/fixtures/tls-cert.ts";
-import { expectOneErrorLine, run, text } from "./fixtures/client/harness.ts";
+import { BIN, expectOneErrorLine, ROOT, run, text } from "./fixtures/client/harness.ts";
 import { killAll } from "./fixtures/server/harness.ts";
 import { serveWs, type WsServerOptions } from "./fixtures/ws-server.ts";
 
@@ -116,6 +116,28 @@ describe("echo-client bench --ws", () => {
 		expect(code).toBe(1);
 		expect(report.errors).toBe(2);
 	});
+
+	test("a server over --max-connections closes some with 1013: the run ends, errors counted, exit 1", async () => {
+		// The 1013 close can come before the load starts on every socket; it must still be seen
+		// (it hung about half the time). A few runs, each killed after a generous deadline.
+		const server = await serveWs({ args: ["--quiet", "--max-connections", "3"] });
+		for (let round = 0; round < 4; round++) {
+			const proc = Bun.spawn(
+				["bun", BIN, "bench", "--ws", server.url, "--connections", "8", ...SHORT, "--json"],
+				{ cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: 30_000 },
+			);
+			const [stdout, stderr, code] = await Promise.all([
+				new Response(proc.stdout).text(),
+				new Response(proc.stderr).text(),
+				proc.exited,
+			]);
+			expect(code).toBe(1);
+			expect(JSON.parse(stderr)).toMatchObject({ code: "E_BENCH_FAILED", exitCode: 1 });
+			const report = JSON.parse(stdout) as BenchReport;
+			expect(report.errors).toBe(5);
+			expect(report.mismatches).toBe(0);
+		}
+	}, 150_000);
 
 	test("nothing listening: E_CONNECT, exit 3", async () => {
 		const server = await serveQuiet();

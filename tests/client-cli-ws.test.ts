@@ -106,6 +106,23 @@ describe("pipe mode (stdin not a terminal)", () => {
 		expect(sizes.reduce((a, b) => a + b, 0)).toBe(input.byteLength);
 	});
 
+	test("stdout closed early (| head -c 10): stops quietly, exit 0, as over TCP", async () => {
+		const server = await serveWs({ args: ["--quiet"] });
+		const input = join(dir, "2MiB.bin");
+		await Bun.write(input, randomBytes(2 * 1024 * 1024));
+		const script = `bun "$0" --ws "$1" < "$2" 2>"$3" | head -c 10 | wc -c; exit "\${PIPESTATUS[0]}"`;
+		const stderr = join(dir, "head.stderr");
+		const proc = Bun.spawn(["bash", "-c", script, BIN, server.url, input, stderr], {
+			cwd: ROOT,
+			stdout: "pipe",
+			stderr: "inherit",
+		});
+		const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+		expect(out.trim()).toBe("10");
+		expect(await Bun.file(stderr).text()).toBe(""); // no EPIPE stack trace
+		expect(code).toBe(0);
+	});
+
 	test("empty stdin: nothing sent, nothing printed, exit 0", async () => {
 		const server = await serveWs();
 		const result = await run(["--ws", server.url]);
@@ -126,7 +143,7 @@ describe("close codes from the server", () => {
 	});
 
 	test("a close reason is shown: 1011 with one from a stand-in server", async () => {
-		// echo-server closes without a reason; the client names one when a server gives it.
+		// echo-server's 1011 has no reason; the client names one when a server gives it.
 		const server = serveWsStandIn({ code: 1011, reason: "plugin failed" });
 		const result = await run(["--ws", server.url, "--message", "Hi"]);
 		expect(result.code).toBe(5);
@@ -139,7 +156,10 @@ describe("close codes from the server", () => {
 		const server = await serveWs({ maxMessageBytes: 1000 });
 		const result = await run(["--ws", server.url], new Uint8Array(5000));
 		expect(result.code).toBe(5);
-		expect(result.stderr).toContain("closed the WebSocket: 1009 message too big");
+		// Bun's reason, as the client README shows.
+		expect(result.stderr).toBe(
+			`echo-client: ${server.url} closed the WebSocket: 1009 message too big ("Received too big message") (E_WS_CLOSED)\n`,
+		);
 		expectOneErrorLine(result.stderr, "E_WS_CLOSED");
 	});
 
@@ -258,6 +278,16 @@ describe("usage errors (exit 2, one line naming --ws)", () => {
 			"a port above 65535",
 			["--ws", "ws://127.0.0.1:99999/"],
 			'invalid --ws "ws://127.0.0.1:99999/": port "99999" is not 1 to 65535',
+		],
+		[
+			"an IPv6 address without its closing ]",
+			["--ws", "ws://[::1:23501/"],
+			'invalid --ws "ws://[::1:23501/": the IPv6 address has no closing "]" (ws://[::1]:8080/)',
+		],
+		[
+			"an IPv6 address without brackets",
+			["--ws", "ws://::1:23501/"],
+			'invalid --ws "ws://::1:23501/": an IPv6 address goes in brackets (ws://[::1]:8080/)',
 		],
 		[
 			"port 0",

@@ -101,6 +101,31 @@ describe("--proxy-protocol", () => {
 		expect(await raw(await inside.listening(), header)).toBe("hi");
 	});
 
+	test("--proxy-from with --ws-port or --udp: one start-up warning naming what it does not cover", async () => {
+		/** The server's stderr once it has started and stopped. */
+		async function startUpStderr(args: string[]): Promise<string> {
+			const server = new ServerProcess(["--port", "0", "--proxy-protocol", ...args]);
+			await server.listening();
+			server.signal("SIGTERM");
+			expect(await server.exited()).toBe(0);
+			return server.stderr;
+		}
+		const trusted = ["--proxy-from", "127.0.0.1"];
+		const warning = "echo-server: warning: --proxy-from applies to the TCP port only:";
+		expect(await startUpStderr([...trusted, "--ws-port", "0", "--udp"])).toBe(
+			`${warning} the WebSocket port (--ws-port) and UDP (--udp) accept any peer\n`,
+		);
+		expect(await startUpStderr([...trusted, "--ws-port", "0"])).toBe(
+			`${warning} the WebSocket port (--ws-port) accepts any peer\n`,
+		);
+		expect(await startUpStderr([...trusted, "--udp"])).toBe(
+			`${warning} UDP (--udp) accepts any peer\n`,
+		);
+		// Nothing left out, or no allow-list to leave anything out of: no warning.
+		expect(await startUpStderr(trusted)).toBe("");
+		expect(await startUpStderr(["--ws-port", "0", "--udp"])).toBe("");
+	});
+
 	test("bad input: a bad range, and the combination with TLS, are one line and exit 2", async () => {
 		const range = await runServer([
 			"--port",

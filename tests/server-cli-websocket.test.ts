@@ -3,6 +3,9 @@
  * with Bun's own WebSocket client.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openWebSocket } from "../packages/core/test/websocket-client.ts";
 import { exchange, killAll, runServer, ServerProcess } from "./fixtures/server/harness.ts";
 
@@ -45,12 +48,46 @@ describe("--ws-port", () => {
 			"the WebSocket line",
 		);
 		expect(line.message).toBe(`WebSocket on ws://127.0.0.1:${line.wsPort}/`);
+		expect(line.wsHost).toBe("127.0.0.1");
 		const page = await fetch(`http://127.0.0.1:${line.wsPort}/`);
 		expect(page.status).toBe(200);
 		expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
 		expect(await page.text()).toContain("Enter message to send:");
 		const other = await fetch(`http://127.0.0.1:${line.wsPort}/favicon.ico`);
 		expect(other.status).toBe(426);
+	});
+
+	test("with --unix: the WebSocket line shows the address it listens on (text and --json)", async () => {
+		const dir = mkdtempSync(join(tmpdir(), "echokit-ws-unix-"));
+		try {
+			const socket = join(dir, "echo.sock");
+			const server = new ServerProcess(["--unix", socket, "--ws-port", "0", "--quiet"]);
+			const match = await server.waitFor(/WebSocket on (\S+)/);
+			expect(match[1]).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
+			const client = await openWebSocket(Number(new URL(match[1] as string).port));
+			client.ws.send("over ws");
+			expect(await client.receive(1)).toEqual(["over ws"]);
+			client.ws.close();
+
+			const json = new ServerProcess([
+				"--unix",
+				join(dir, "json.sock"),
+				"--ws-port",
+				"0",
+				"--json",
+			]);
+			const line = await json.waitUntil(
+				() => json.lines.map((l) => JSON.parse(l)).find((entry) => "wsPort" in entry),
+				"the WebSocket line",
+			);
+			expect(line).toMatchObject({
+				message: `WebSocket on ws://127.0.0.1:${line.wsPort}/`,
+				wsHost: "127.0.0.1",
+			});
+		} finally {
+			killAll();
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 
 	test("with --workers 2: one line, exit 2 (E_USAGE)", async () => {

@@ -95,11 +95,27 @@ async function copyReplies(client: EchoClient, deadline: ReplyDeadline): Promise
 	}
 }
 
-/** Resolves once stdout took the chunk: the await is the backpressure towards the server. */
+/**
+ * Resolves once stdout took the chunk: the await is the backpressure towards the server. A
+ * failed write rejects (`EPIPE` when our reader went away); the same error is also emitted as
+ * stdout's `error` event, which, with no listener, Bun prints as a stack trace once the exchange
+ * awaits anything more (the WebSocket close handshake): {@link ignoreBrokenPipe} listens.
+ */
 export function writeStdout(chunk: Uint8Array): Promise<void> {
+	if (!listening) {
+		listening = true;
+		process.stdout.on("error", ignoreBrokenPipe);
+	}
 	return new Promise((resolve, reject) => {
 		process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()));
 	});
+}
+
+let listening = false;
+
+/** `EPIPE` is handled where the write's promise rejects; anything else stays uncaught. */
+function ignoreBrokenPipe(error: unknown): void {
+	if ((error as { code?: unknown })?.code !== "EPIPE") throw error;
 }
 
 function isClosed(error: unknown): boolean {

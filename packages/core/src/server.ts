@@ -56,7 +56,14 @@ export class EchoServer implements ServerInfo {
 	}
 	/** The WebSocket listener's real port (`webSocket` option), else undefined. */
 	get webSocketPort(): number | undefined {
-		return this.listeners.find((listener) => listener.kind === "websocket")?.address.port;
+		return this.webSocketAddress?.port;
+	}
+	/**
+	 * The WebSocket listener's own address (`webSocket` option), else undefined: the same host as
+	 * TCP, but always an IP address (with `unix` it is `hostname`, default `127.0.0.1`).
+	 */
+	get webSocketAddress(): { hostname: string; port: number } | undefined {
+		return this.listeners.find((listener) => listener.kind === "websocket")?.address;
 	}
 	get framing() {
 		return this.settings.framing;

@@ -53,6 +53,27 @@ export function announce(
 	if (hint) logger.withTag(HINT_TAG).info(clientHint(endpoint));
 }
 
+/**
+ * Prints `WebSocket on ws://HOST:PORT/` (`wss://` with TLS) with the WebSocket listener's own
+ * address: with `--unix` the main listener's is a path, but WebSocket listens on an IP address.
+ * With `--json` the line also has `wsHost` and `wsPort`.
+ * @example
+ * announceWebSocket(logger, { hostname: "127.0.0.1", port: 8080 }, { tls: false });
+ * // WebSocket on ws://127.0.0.1:8080/
+ */
+export function announceWebSocket(
+	logger: ConsolaInstance,
+	address: { hostname: string; port: number },
+	{ tls }: { tls: boolean },
+): void {
+	const { hostname, port } = address;
+	logger.info({
+		message: `WebSocket on ${tls ? "wss" : "ws"}://${hostPort(hostname, port)}/`,
+		wsHost: hostname,
+		wsPort: port,
+	});
+}
+
 /** Whether the hint is for the eyes of a person: the default output, at `info` or more. */
 export function wantsHint(settings: {
 	quiet: boolean;

@@ -14,7 +14,7 @@ import { loadPlugins } from "./load-plugins.ts";
 import { createLogger, flushSuppressed } from "./logger.ts";
 import { serve } from "./serve.ts";
 import { SETTINGS } from "./setting-table.ts";
-import { resolveSettings } from "./settings.ts";
+import { proxyFromGaps, resolveSettings } from "./settings.ts";
 import { warnIfSlow } from "./slow.ts";
 import { readTls } from "./tls.ts";
 import { routeProcessWarnings } from "./warnings.ts";
@@ -63,6 +63,8 @@ export const command = defineCommand({
 		});
 		// The primary checks the files (one clear line if they are wrong); workers read them again.
 		const tls = settings.tls && readTls(settings.tls, worker === undefined ? state.logger : null);
+		const gaps = worker === undefined ? proxyFromGaps(settings) : null;
+		if (gaps !== null) state.logger.warn(gaps);
 		if (worker === undefined && settings.workers > 1) {
 			return await runWorkers(settings, rawArgs, state.logger, tls);
 		}

@@ -5,7 +5,7 @@
 import { type AnyPlugin, type EchoServer, type ServerOptions, startServer } from "@echokit/core";
 import { hostPort } from "@echokit/core/cli";
 import type { ConsolaInstance } from "consola/core";
-import { announce, wantsHint } from "./announce.ts";
+import { announce, announceWebSocket, wantsHint } from "./announce.ts";
 import { toCliError } from "./errors.ts";
 import { labLog } from "./lab-log.ts";
 import { coreLogger } from "./logger.ts";
@@ -112,11 +112,8 @@ export async function serve(settings: Settings, context: ServeContext): Promise<
 		},
 		{ hint: wantsHint(settings) },
 	);
-	if (server.webSocketPort !== undefined) {
-		logger.info({
-			message: `WebSocket on ${settings.tls ? "wss" : "ws"}://${hostPort(server.hostname, server.webSocketPort)}/`,
-			wsPort: server.webSocketPort,
-		});
+	if (server.webSocketAddress !== undefined) {
+		announceWebSocket(logger, server.webSocketAddress, { tls: settings.tls !== undefined });
 	}
 	if (service) {
 		logger.info({

@@ -165,6 +165,27 @@ function checkProxySettings(
 	}
 }
 
+/**
+ * The start-up warning when `--proxy-from` leaves listeners open to any peer: its allow-list
+ * covers the TCP port only; the WebSocket port (`--ws-port`) and UDP take no PROXY header and
+ * check no peer (see the README's PROXY protocol section). Null when nothing is left out.
+ * @example
+ * proxyFromGaps({ proxyFrom: ["10.0.0.0/8"], wsPort: 8080, udp: false, ... });
+ * // "--proxy-from applies to the TCP port only: the WebSocket port (--ws-port) accepts any peer"
+ */
+export function proxyFromGaps(
+	settings: Pick<Settings, "proxyFrom" | "wsPort" | "udp">,
+): string | null {
+	if (settings.proxyFrom === undefined) return null;
+	const open = [
+		...(settings.wsPort === undefined ? [] : ["the WebSocket port (--ws-port)"]),
+		...(settings.udp ? ["UDP (--udp)"] : []),
+	];
+	if (open.length === 0) return null;
+	const verb = open.length === 1 ? "accepts" : "accept";
+	return `--proxy-from applies to the TCP port only: ${open.join(" and ")} ${verb} any peer`;
+}
+
 const SPECIAL = new Set<SettingName>(["unix", "tlsCert", "tlsKey", "plugins", "workers", "config"]);
 
 /** The config file's plain values by setting name (`maxLineBytes` counted as `maxMessageBytes`). */

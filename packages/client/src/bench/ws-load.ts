@@ -27,13 +27,12 @@ export async function startWsRr(
 	const settings = { size: options.size, pipeline: options.pipeline, intervalMs, pattern, stats };
 	const tls = target.secure ? benchTls(options) : undefined;
 	const connections: WsRrConnection[] = [];
-	const sockets: WebSocket[] = [];
 	let lastError: unknown = null;
 	await forEachLimited(options.connections, CONNECT_CONCURRENCY, async (index) => {
+		const connection = new WsRrConnection(index, settings);
 		try {
-			const ws = await openBenchSocket(target.url, tls, options.connectTimeoutMs);
-			connections.push(new WsRrConnection(index, settings));
-			sockets.push(ws);
+			await openBenchSocket(target.url, tls, options.connectTimeoutMs, connection);
+			connections.push(connection);
 			stats.connections++;
 		} catch (error) {
 			lastError = error;
@@ -44,9 +43,7 @@ export async function startWsRr(
 		throw openError(target.url, lastError, 1006, options.caFile ?? undefined);
 	}
 	const now = performance.now();
-	connections.forEach((connection, i) => {
-		connection.start(sockets[i] as WebSocket, now);
-	});
+	for (const connection of connections) connection.start(now);
 	const ticker =
 		intervalMs > 0
 			? setInterval(() => {

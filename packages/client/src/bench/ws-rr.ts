@@ -50,12 +50,21 @@ export class WsRrConnection {
 		});
 	}
 
-	/** Starts the load on an open WebSocket (`binaryType` `nodebuffer`). */
-	start(ws: WebSocket, now: number): void {
+	/**
+	 * Takes an open WebSocket (`binaryType` `nodebuffer`) and listens to it at once, so a close
+	 * before {@link start} (a server over `--max-connections` sends 1013 right after the
+	 * handshake) counts as a connection error and resolves {@link closed}.
+	 */
+	attach(ws: WebSocket): void {
 		this.ws = ws;
 		ws.onmessage = (event) => this.onMessage(event.data as Buffer | string);
 		ws.onclose = () => this.onClose();
 		ws.onerror = () => this.fail();
+	}
+
+	/** Starts the load on the {@link attach}ed WebSocket; nothing if it has already closed. */
+	start(now: number): void {
+		if (this.stopped || this.ws === null) return;
 		if (this.settings.intervalMs > 0) {
 			this.startMs = now;
 			this.tick(now);
@@ -161,13 +170,15 @@ export class WsRrConnection {
 }
 
 /**
- * Opens a WebSocket to `url` and resolves once the handshake is done; rejects with the `error`
- * event's error (or a `ETIMEDOUT` one after `timeoutMs`).
+ * Opens a WebSocket to `url` and resolves once the handshake is done, having handed it to
+ * `connection` ({@link WsRrConnection.attach}) in the `open` event itself, so no later event is
+ * missed; rejects with the `error` event's error (or a `ETIMEDOUT` one after `timeoutMs`).
  */
 export function openBenchSocket(
 	url: string,
 	tls: TLSOptions | undefined,
 	timeoutMs: number,
+	connection: WsRrConnection,
 ): Promise<WebSocket> {
 	const ws = new WebSocket(url, tls ? { tls } : {});
 	ws.binaryType = "nodebuffer";
@@ -187,7 +198,8 @@ export function openBenchSocket(
 		};
 		ws.onopen = () => {
 			clearTimeout(timer);
-			ws.onopen = ws.onerror = ws.onclose = null;
+			ws.onopen = null;
+			connection.attach(ws);
 			resolve(ws);
 		};
 	});

@@ -25,6 +25,13 @@ export function parseWsUrl(text: string, see = "echo-client --help"): WsTarget {
 	const url = URL.parse(text);
 	if (url === null) {
 		// URL.parse refuses a port above 65535 and a malformed host alike: say which if we can.
+		const authority = /^wss?:\/\/([^/?#]*)/i.exec(text)?.[1];
+		if (authority?.startsWith("[") && !authority.includes("]")) {
+			throw problem('the IPv6 address has no closing "]" (ws://[::1]:8080/)');
+		}
+		if (authority !== undefined && !authority.startsWith("[") && /:.*:/.test(authority)) {
+			throw problem("an IPv6 address goes in brackets (ws://[::1]:8080/)");
+		}
 		const port = /^wss?:\/\/(?:\[[^\]]*\]|[^/:?#]*):([^/?#]*)/i.exec(text)?.[1];
 		if (port !== undefined) throw problem(`port ${JSON.stringify(port)} is not 1 to 65535`);
 		throw problem("expected a URL like ws://127.0.0.1:8080/ or wss://HOST:PORT/");
