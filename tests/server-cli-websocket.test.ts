@@ -90,6 +90,20 @@ describe("--ws-port", () => {
 		}
 	});
 
+	test("the same fixed port as --port (or ECHO_SERVER_METRICS_PORT): one line naming both, exit 2, nothing bound", async () => {
+		// Refused before any bind, so the fixed port is never opened.
+		const same = await runServer(["--port", "48911", "--ws-port", "48911"]);
+		expect(same.code).toBe(2);
+		expect(same.stderr).toBe(
+			"echo-server: --port and --ws-port are both port 48911: each listener needs a port of its own (E_USAGE)\n",
+		);
+		const mixed = await runServer(["--port", "0", "--ws-port", "48912"], {
+			env: { ECHO_SERVER_METRICS_PORT: "48912" },
+		});
+		expect(mixed.code).toBe(2);
+		expect(mixed.stderr).toContain("--ws-port and ECHO_SERVER_METRICS_PORT are both port 48912");
+	});
+
 	test("with --workers 2: one line, exit 2 (E_USAGE)", async () => {
 		const { code, stderr } = await runServer(["--port", "0", "--ws-port", "0", "--workers", "2"]);
 		expect(code).toBe(2);

@@ -134,7 +134,36 @@ export function resolveSettings(
 		);
 	}
 	checkProxySettings(settings, from, tlsFlags ? from("tlsCert") : `tls in ${shown}`);
+	const clash = portClash(settings, from);
+	if (clash) throw new CliError("E_USAGE", clash);
 	return settings;
+}
+
+/**
+ * Two of the server's own TCP listeners (echo, WebSocket, metrics) given one fixed port on
+ * addresses that overlap: the second bind would fail as "already in use", blaming a listener
+ * of its own. Port 0 (the kernel's pick) never clashes; UDP shares the echo port by design.
+ */
+function portClash(settings: Settings, from: (name: SettingName) => string): string | undefined {
+	const wildcard = (host: string) => host === "0.0.0.0" || host === "::";
+	const overlap = (a: string, b: string) => a === b || wildcard(a) || wildcard(b);
+	const listeners: { name: SettingName; port: number | undefined; host: string }[] = [
+		{
+			name: "port",
+			port: settings.unix === undefined ? settings.port : undefined,
+			host: settings.host,
+		},
+		{ name: "wsPort", port: settings.wsPort, host: settings.host },
+		{ name: "metricsPort", port: settings.metricsPort, host: settings.metricsHost },
+	];
+	for (const [i, a] of listeners.entries()) {
+		for (const b of listeners.slice(i + 1)) {
+			if (a.port && a.port === b.port && overlap(a.host, b.host)) {
+				return `${from(a.name)} and ${from(b.name)} are both port ${a.port}: each listener needs a port of its own`;
+			}
+		}
+	}
+	return undefined;
 }
 
 /**

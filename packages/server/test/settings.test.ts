@@ -95,6 +95,27 @@ describe("resolveSettings: limits, transports, workers", () => {
 		expect(settings.port).toBe(9000);
 	});
 
+	test("two of the server's own listeners on one fixed port: E_USAGE naming both, not 'already in use'", () => {
+		expect(usageMessage(() => resolveSettings({ port: 9000, wsPort: 9000 }, null, "/cwd"))).toBe(
+			"--port and --ws-port are both port 9000: each listener needs a port of its own",
+		);
+		expect(
+			usageMessage(() => resolveSettings({ wsPort: 9001, metricsPort: 9001 }, null, "/cwd")),
+		).toBe(
+			"--ws-port and --metrics-port are both port 9001: each listener needs a port of its own",
+		);
+		expect(
+			usageMessage(() =>
+				resolveSettings({ host: "0.0.0.0", port: 9002, metricsPort: 9002 }, null, "/cwd"),
+			),
+		).toContain("--port and --metrics-port are both port 9002");
+		// Different addresses, port 0, and UDP beside TCP are no clash.
+		const apart = { host: "127.0.0.2", port: 9003, metricsPort: 9003, metricsHost: "127.0.0.1" };
+		expect(resolveSettings(apart, null, "/cwd").metricsPort).toBe(9003);
+		expect(resolveSettings({ port: 0, wsPort: 0, metricsPort: 0 }, null, "/cwd").wsPort).toBe(0);
+		expect(resolveSettings({ port: 9004, udp: true }, null, "/cwd").udp).toBe(true);
+	});
+
 	test("PROXY protocol settings that do not go together: named as given, before core sees them", () => {
 		expect(usageMessage(() => resolveSettings({ proxyFrom: ["10.0.0.0/8"] }, null, "/cwd"))).toBe(
 			"--proxy-from lists the proxies trusted to send a PROXY header: it needs --proxy-protocol",
