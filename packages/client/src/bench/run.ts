@@ -9,6 +9,7 @@ import { CliError } from "../errors.ts";
 import { ChurnLoad } from "./churn.ts";
 import { CONNECT_CONCURRENCY, forEachLimited } from "./limit.ts";
 import { type ResolvedBenchOptions, resolveBenchOptions } from "./options.ts";
+import { type Load, paceLoad, rrSettings } from "./pace.ts";
 import { Pattern } from "./pattern.ts";
 import { buildReport } from "./report.ts";
 import { RrConnection, rrHandlers } from "./rr.ts";
@@ -75,18 +76,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 	return report;
 }
 
-/** A running load: stopped at the end of the window. */
-export interface Load {
-	stop(graceMs: number): Promise<void>;
-}
-
 async function startRr(
 	options: ResolvedBenchOptions,
 	pattern: Pattern,
 	stats: BenchStats,
 ): Promise<Load> {
-	const intervalMs = options.rate === null ? 0 : (options.connections * 1000) / options.rate;
-	const settings = { size: options.size, pipeline: options.pipeline, intervalMs, pattern, stats };
+	const settings = rrSettings(options, pattern, stats);
 	const connections: RrConnection[] = [];
 	const sockets: Socket<RrConnection>[] = [];
 	let lastError: unknown = null;
@@ -111,24 +106,9 @@ async function startRr(
 		}
 	});
 	if (connections.length === 0) throw connectError(options, lastError);
-	// Start every connection at once, so the window sees the same load from its first moment.
-	const now = performance.now();
-	connections.forEach((connection, i) => {
+	return paceLoad(connections, settings.intervalMs, (connection, i, now) => {
 		connection.start(sockets[i] as Socket<RrConnection>, now);
 	});
-	const ticker =
-		intervalMs > 0
-			? setInterval(() => {
-					const tick = performance.now();
-					for (const connection of connections) connection.tick(tick);
-				}, 1)
-			: undefined;
-	return {
-		async stop(graceMs) {
-			clearInterval(ticker);
-			await Promise.all(connections.map((connection) => connection.stop(graceMs)));
-		},
-	};
 }
 
 async function startChurn(

@@ -8,8 +8,8 @@ import { openError } from "../ws/errors.ts";
 import type { WsTarget } from "../ws/url.ts";
 import { CONNECT_CONCURRENCY, forEachLimited } from "./limit.ts";
 import type { ResolvedBenchOptions } from "./options.ts";
+import { type Load, paceLoad, rrSettings } from "./pace.ts";
 import type { Pattern } from "./pattern.ts";
-import type { Load } from "./run.ts";
 import type { BenchStats } from "./stats.ts";
 import { openBenchSocket, WsRrConnection } from "./ws-rr.ts";
 
@@ -23,8 +23,7 @@ export async function startWsRr(
 	pattern: Pattern,
 	stats: BenchStats,
 ): Promise<Load> {
-	const intervalMs = options.rate === null ? 0 : (options.connections * 1000) / options.rate;
-	const settings = { size: options.size, pipeline: options.pipeline, intervalMs, pattern, stats };
+	const settings = rrSettings(options, pattern, stats);
 	const tls = target.secure ? benchTls(options) : undefined;
 	const connections: WsRrConnection[] = [];
 	let lastError: unknown = null;
@@ -42,21 +41,9 @@ export async function startWsRr(
 	if (connections.length === 0) {
 		throw openError(target.url, lastError, 1006, options.caFile ?? undefined);
 	}
-	const now = performance.now();
-	for (const connection of connections) connection.start(now);
-	const ticker =
-		intervalMs > 0
-			? setInterval(() => {
-					const tick = performance.now();
-					for (const connection of connections) connection.tick(tick);
-				}, 1)
-			: undefined;
-	return {
-		async stop(graceMs) {
-			clearInterval(ticker);
-			await Promise.all(connections.map((connection) => connection.stop(graceMs)));
-		},
-	};
+	return paceLoad(connections, settings.intervalMs, (connection, _i, now) => {
+		connection.start(now);
+	});
 }
 
 /** `--ca` / `--insecure` as the WebSocket's `tls` option; none: the system's CAs. */
