@@ -91,7 +91,8 @@ describe("--metrics-port with --workers", () => {
 	});
 });
 
-test("--workers: a worker killed and replaced takes no counts with it; process_start_time_seconds is the primary's", async () => {
+/** `echo-server --workers 2 --json` with metrics: its Listening line (port, workers' pids), the metrics URL. */
+async function workersWithMetrics() {
 	const server = new ServerProcess([
 		"--port",
 		"0",
@@ -104,7 +105,14 @@ test("--workers: a worker killed and replaced takes no counts with it; process_s
 	const listening = JSON.parse(
 		(await server.waitFor(/^\{.*"Listening on [^\n]*$/m))[0] as string,
 	) as { pids: number[]; port: number };
-	const url = (await server.waitFor(/Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/))[1];
+	const url = (
+		await server.waitFor(/Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/)
+	)[1] as string;
+	return { server, listening, url };
+}
+
+test("--workers: a worker killed and replaced takes no counts with it; process_start_time_seconds is the primary's", async () => {
+	const { server, listening, url } = await workersWithMetrics();
 	const texts = Array.from({ length: 20 }, (_, i) => `client ${i}`.padEnd(10, "."));
 	expect(await Promise.all(texts.map((text) => exchange(listening.port, text)))).toEqual(texts);
 	const before = await (await fetch(`${url}/metrics`)).text();
@@ -138,19 +146,7 @@ test("--workers: a worker killed and replaced takes no counts with it; process_s
 });
 
 test("--workers: a worker that does not answer fails the scrape (500) rather than lowering the sum", async () => {
-	const server = new ServerProcess([
-		"--port",
-		"0",
-		"--metrics-port",
-		"0",
-		"--workers",
-		"2",
-		"--json",
-	]);
-	const listening = JSON.parse(
-		(await server.waitFor(/^\{.*"Listening on [^\n]*$/m))[0] as string,
-	) as { pids: number[] };
-	const url = (await server.waitFor(/Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/))[1];
+	const { listening, url } = await workersWithMetrics();
 	const stopped = listening.pids[0] as number;
 	process.kill(stopped, "SIGSTOP");
 	try {
