@@ -137,6 +137,8 @@ export const SERVERS: readonly ServerDef[] = [
 
 export const DEFAULT_SERVERS = [
 	"echokit",
+	// The A/A control: every run shows how far noise alone moves a ratio to echokit.
+	"echokit-again",
 	"uppercase",
 	"bare-bun",
 	"node-pipe",
