@@ -1,7 +1,8 @@
 /**
  * What the request/response loads share, whatever carries their bytes (TCP in rr.ts, WebSocket
- * in ws-rr.ts): the per-connection settings from the options, and the clock that starts every
- * connection together, ticks them in the open loop and stops them together.
+ * in ws-rr.ts): the per-connection settings from the options, the clock that starts every
+ * connection together, ticks them in the open loop and stops them together, and each
+ * connection's {@link Schedule} (which messages are due, and each reply's latency).
  * @module
  */
 import type { ResolvedBenchOptions } from "./options.ts";
@@ -63,4 +64,58 @@ export function paceLoad<C extends PacedConnection>(
 			await Promise.all(connections.map((connection) => connection.stop(graceMs)));
 		},
 	};
+}
+
+/**
+ * One connection's clock: which messages are due, and each reply's latency. The open loop
+ * (`intervalMs` > 0) schedules message n at `start + n × intervalMs` and times its reply from
+ * then, so a slow server's queueing counts (no coordinated omission); the closed loop keeps
+ * `pipeline` messages in flight and times each from when its slot came free.
+ */
+export class Schedule {
+	/** Messages asked for so far (sent, or waiting for the socket). */
+	issued = 0;
+	/** Open loop: when message 0 was due (ms, `performance.now()`). */
+	private startMs = 0;
+	/** Closed loop: when each in-flight message was sent, by message index mod pipeline. */
+	private readonly sendTimes: Float64Array;
+
+	constructor(
+		private readonly intervalMs: number,
+		private readonly pipeline: number,
+	) {
+		this.sendTimes = new Float64Array(intervalMs > 0 ? 0 : pipeline);
+	}
+
+	/** Starts at `now`: the open loop's first message is due; the closed loop issues `pipeline`. */
+	begin(now: number): void {
+		if (this.intervalMs > 0) {
+			this.startMs = now;
+			this.due(now);
+			return;
+		}
+		this.sendTimes.fill(now);
+		this.issued = this.pipeline;
+	}
+
+	/** Open loop: issues every message due at or before `now`; true when that added some. */
+	due(now: number): boolean {
+		const due = Math.floor((now - this.startMs) / this.intervalMs) + 1;
+		if (due <= this.issued) return false;
+		this.issued = due;
+		return true;
+	}
+
+	/**
+	 * Message `index` came back whole at `now`: returns its latency in ms. In the closed loop its
+	 * slot goes to message `index + pipeline`, issued and timed from `now`.
+	 */
+	complete(index: number, now: number): number {
+		if (this.intervalMs > 0) return now - (this.startMs + index * this.intervalMs);
+		const slot = index % this.pipeline;
+		const latency = now - (this.sendTimes[slot] as number);
+		this.sendTimes[slot] = now;
+		if (index + 1 + this.pipeline > this.issued) this.issued = index + 1 + this.pipeline;
+		return latency;
+	}
 }

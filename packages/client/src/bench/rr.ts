@@ -9,6 +9,7 @@
  * @module
  */
 import type { Socket, SocketHandler } from "bun";
+import { Schedule } from "./pace.ts";
 import { type Pattern, streamBase } from "./pattern.ts";
 import type { BenchStats } from "./stats.ts";
 
@@ -28,12 +29,7 @@ export class RrConnection {
 	readonly closed: Promise<void>;
 	private socket: Socket<RrConnection> | null = null;
 	private readonly base: number;
-	/** Closed loop: when each in-flight message was sent, by message index mod pipeline. */
-	private readonly sendTimes: Float64Array;
-	/** Open loop: when message 0 was scheduled. */
-	private startMs = 0;
-	/** Messages asked for so far (sent, or waiting for the kernel). */
-	private issued = 0;
+	private readonly schedule: Schedule;
 	/** Stream bytes the kernel took. */
 	private sent = 0;
 	/** Stream bytes that came back. */
@@ -54,7 +50,7 @@ export class RrConnection {
 		private readonly settings: RrSettings,
 	) {
 		this.base = streamBase(index);
-		this.sendTimes = new Float64Array(settings.intervalMs > 0 ? 0 : settings.pipeline);
+		this.schedule = new Schedule(settings.intervalMs, settings.pipeline);
 		this.closed = new Promise((resolve) => {
 			this.resolveClosed = resolve;
 		});
@@ -63,24 +59,14 @@ export class RrConnection {
 	/** Starts the load on a connected socket. */
 	start(socket: Socket<RrConnection>, now: number): void {
 		this.socket = socket;
-		if (this.settings.intervalMs > 0) {
-			this.startMs = now;
-			this.tick(now);
-			return;
-		}
-		this.sendTimes.fill(now);
-		this.issued = this.settings.pipeline;
+		this.schedule.begin(now);
 		this.pump();
 	}
 
 	/** Open loop: issues every message scheduled at or before `now`. */
 	tick(now: number): void {
 		if (this.stopped || this.socket === null) return;
-		const due = Math.floor((now - this.startMs) / this.settings.intervalMs) + 1;
-		if (due > this.issued) {
-			this.issued = due;
-			this.pump();
-		}
+		if (this.schedule.due(now)) this.pump();
 	}
 
 	/**
@@ -104,7 +90,7 @@ export class RrConnection {
 
 	/** Bun `data`. */
 	onData(chunk: Uint8Array): void {
-		const { size, pattern, stats, pipeline, intervalMs } = this.settings;
+		const { size, pattern, stats, intervalMs } = this.settings;
 		stats.receivedBytes += chunk.byteLength;
 		if (this.stopped) {
 			// Stopping: the replies still owed are only counted (the window is over).
@@ -122,23 +108,11 @@ export class RrConnection {
 		if (!pattern.matches(this.base, this.received, chunk, 0, length)) this.countMismatches(chunk);
 		this.received += length;
 		const done = Math.floor(this.received / size);
-		if (intervalMs > 0) {
-			for (; this.completed < done; this.completed++) {
-				stats.complete(now - (this.startMs + this.completed * intervalMs));
-			}
-			return;
-		}
-		const times = this.sendTimes;
 		for (; this.completed < done; this.completed++) {
-			const slot = this.completed % pipeline;
-			stats.complete(now - (times[slot] as number));
-			// The slot now belongs to message `completed + pipeline`, sent below.
-			times[slot] = now;
+			stats.complete(this.schedule.complete(this.completed, now));
 		}
-		if (this.completed + pipeline > this.issued) {
-			this.issued = this.completed + pipeline;
-			this.pump();
-		}
+		// Closed loop: the replies freed slots; the open loop sends on its ticks.
+		if (intervalMs === 0) this.pump();
 	}
 
 	/** Bun `drain`. */
@@ -167,7 +141,7 @@ export class RrConnection {
 	private pump(): void {
 		const socket = this.socket;
 		if (this.blocked || this.stopped || socket === null) return;
-		const target = this.issued * this.settings.size;
+		const target = this.schedule.issued * this.settings.size;
 		if (this.sent >= target) return;
 		const written = this.settings.pattern.write(socket, this.base, this.sent, target);
 		if (written < 0) return;

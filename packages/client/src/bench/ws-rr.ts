@@ -12,6 +12,7 @@
  * @module
  */
 import type { TLSOptions } from "bun";
+import { Schedule } from "./pace.ts";
 import { type Pattern, PERIOD, streamBase } from "./pattern.ts";
 import type { RrSettings } from "./rr.ts";
 
@@ -24,11 +25,8 @@ export class WsRrConnection {
 	readonly closed: Promise<void>;
 	private ws: WebSocket | null = null;
 	private readonly base: number;
-	private readonly sendTimes: Float64Array;
+	private readonly schedule: Schedule;
 	private readonly scratch: Buffer | null;
-	private startMs = 0;
-	/** Messages asked for so far. */
-	private issued = 0;
 	/** Messages handed to the socket. */
 	private sent = 0;
 	/** Replies received. */
@@ -43,7 +41,7 @@ export class WsRrConnection {
 		private readonly settings: RrSettings,
 	) {
 		this.base = streamBase(index);
-		this.sendTimes = new Float64Array(settings.intervalMs > 0 ? 0 : settings.pipeline);
+		this.schedule = new Schedule(settings.intervalMs, settings.pipeline);
 		this.scratch = settings.size > PERIOD ? Buffer.allocUnsafe(settings.size) : null;
 		this.closed = new Promise((resolve) => {
 			this.resolveClosed = resolve;
@@ -65,21 +63,14 @@ export class WsRrConnection {
 	/** Starts the load on the {@link attach}ed WebSocket; nothing if it has already closed. */
 	start(now: number): void {
 		if (this.stopped || this.ws === null) return;
-		if (this.settings.intervalMs > 0) {
-			this.startMs = now;
-			this.tick(now);
-			return;
-		}
-		this.sendTimes.fill(now);
-		this.issued = this.settings.pipeline;
+		this.schedule.begin(now);
 		this.pump();
 	}
 
 	/** Open loop: issues every message scheduled at or before `now`, and sends what it can. */
 	tick(now: number): void {
 		if (this.stopped || this.ws === null) return;
-		const due = Math.floor((now - this.startMs) / this.settings.intervalMs) + 1;
-		if (due > this.issued) this.issued = due;
+		this.schedule.due(now);
 		this.pump();
 	}
 
@@ -101,7 +92,7 @@ export class WsRrConnection {
 	}
 
 	private onMessage(data: Buffer | string): void {
-		const { size, pattern, stats, pipeline, intervalMs } = this.settings;
+		const { size, pattern, stats } = this.settings;
 		const reply = typeof data === "string" ? Buffer.from(data) : data;
 		stats.receivedBytes += reply.byteLength;
 		if (this.completed >= this.sent) {
@@ -117,16 +108,7 @@ export class WsRrConnection {
 		if (reply.byteLength !== size || !pattern.matches(this.base, message * size, reply, 0, size)) {
 			stats.mismatches++;
 		}
-		const now = performance.now();
-		if (intervalMs > 0) {
-			stats.complete(now - (this.startMs + message * intervalMs));
-			this.pump();
-			return;
-		}
-		const slot = message % pipeline;
-		stats.complete(now - (this.sendTimes[slot] as number));
-		this.sendTimes[slot] = now;
-		this.issued = this.completed + pipeline;
+		stats.complete(this.schedule.complete(message, performance.now()));
 		this.pump();
 	}
 
@@ -139,7 +121,7 @@ export class WsRrConnection {
 		const ws = this.ws;
 		if (this.stopped || ws === null) return;
 		const { size, pattern, stats } = this.settings;
-		while (this.sent < this.issued && ws.bufferedAmount <= HIGH_WATER) {
+		while (this.sent < this.schedule.issued && ws.bufferedAmount <= HIGH_WATER) {
 			ws.send(this.message(pattern, this.sent));
 			this.sent++;
 			stats.sentBytes += size;
