@@ -101,7 +101,7 @@ export class Connection implements ConnectionInfo {
 		this.lines =
 			settings.framing === "lines" && !this.messages ? new LineBuffer(settings.maxLineBytes) : null;
 		this.pipeline = settings.plugins.length > 0 ? new Pipeline(settings, this) : null;
-		if (this.phase === Phase.proxy) this.header = new ProxyHeaderStage(settings, this.counters);
+		if (this.phase === Phase.proxy) this.header = new ProxyHeaderStage(this.counters);
 	}
 
 	/**
@@ -135,7 +135,7 @@ export class Connection implements ConnectionInfo {
 	onHandshake(success: boolean, error: Error | null | undefined): void {
 		if (this.phase !== Phase.handshaking) return; // cut by us (deadline, stop): already said
 		if (!success) {
-			this.warn(handshakeFailed(this.settings, this.counters, error), "tls_handshake");
+			this.warn(handshakeFailed(this.counters, error), "tls_handshake");
 			this.moveTo(Phase.closed);
 			return;
 		}
@@ -282,7 +282,7 @@ export class Connection implements ConnectionInfo {
 		if (this.phase === Phase.closed) return;
 		// A client that resets during its handshake gets no `handshake` report from Bun.
 		if (this.phase === Phase.handshaking)
-			this.warn(handshakeFailed(this.settings, this.counters, null, true), "tls_handshake");
+			this.warn(handshakeFailed(this.counters, null, true), "tls_handshake");
 		if (this.phase === Phase.proxy) {
 			this.abort((this.header as ProxyHeaderStage).left("left"), "proxy_header");
 			return;
@@ -542,7 +542,6 @@ export class Connection implements ConnectionInfo {
 		const waiting = this.out.bytes + this.inboxBytes;
 		if (!this.paused && waiting > this.settings.highWaterMark) {
 			this.paused = true;
-			this.settings.stats.pauses++;
 			this.counters.pauses++;
 			this.socket.pause();
 		} else if (

@@ -4,7 +4,7 @@
  * allocated. A connection's duration goes into a small fixed-bucket histogram when it closes.
  * Readers (`server.stats()`, a metrics scrape) copy them at their own pace.
  */
-import type { DurationHistogram, Transport, TransportStats } from "./types.ts";
+import type { DurationHistogram, ServerStats, Transport, TransportStats } from "./types.ts";
 
 /**
  * Upper bounds of the connection-duration buckets, in seconds: from a churned connection
@@ -83,4 +83,41 @@ export function snapshotCounters(counters: TransportStats, connections: number):
 		pluginErrors: { ...counters.pluginErrors },
 		durations: { ...durations, counts: [...durations.counts] },
 	};
+}
+
+/**
+ * The server-wide totals of {@link ServerStats} that are sums over every transport's counters:
+ * the one place each fact is counted is its transport's counters.
+ */
+export function totals(
+	counters: Readonly<Record<Transport, TransportStats>>,
+): Pick<
+	ServerStats,
+	| "accepted"
+	| "rejected"
+	| "proxyRefused"
+	| "pauses"
+	| "idleClosed"
+	| "handshakeTimeouts"
+	| "handshakeFailures"
+	| "proxyHeaderMissing"
+	| "proxyHeaderErrors"
+	| "proxyHeaderTimeouts"
+> {
+	const sum = { accepted: 0, rejected: 0, proxyRefused: 0, pauses: 0, idleClosed: 0 };
+	const more = { handshakeTimeouts: 0, handshakeFailures: 0 };
+	const header = { proxyHeaderMissing: 0, proxyHeaderErrors: 0, proxyHeaderTimeouts: 0 };
+	for (const c of Object.values(counters)) {
+		sum.accepted += c.accepted;
+		sum.rejected += c.rejected.max_connections ?? 0;
+		sum.proxyRefused += c.rejected.proxy_untrusted_peer ?? 0;
+		sum.pauses += c.pauses;
+		sum.idleClosed += c.idleTimeouts;
+		more.handshakeTimeouts += c.handshakeTimeouts;
+		more.handshakeFailures += c.handshakeFailures;
+		header.proxyHeaderMissing += c.proxyHeaderFailures.missing ?? 0;
+		header.proxyHeaderErrors += c.proxyHeaderFailures.invalid ?? 0;
+		header.proxyHeaderTimeouts += c.proxyHeaderFailures.timeout ?? 0;
+	}
+	return { ...sum, ...more, ...header };
 }

@@ -92,12 +92,11 @@ function handlers(
 	tls: boolean,
 	transport: Connection["transport"],
 ): SocketHandler<Slot> {
-	const { logger, stats } = settings;
+	const { logger } = settings;
 	const counters = settings.counters[transport];
 	return {
 		open(socket) {
 			if (open.size >= settings.maxConnections) {
-				stats.rejected++;
 				countReason(counters.rejected, "max_connections");
 				logger.warn(
 					`refusing ${peerName(socket)}: ${settings.maxConnections} connection${settings.maxConnections === 1 ? "" : "s"} open (maxConnections)`,
@@ -109,7 +108,6 @@ function handlers(
 			}
 			// Only these peers may speak for clients: anyone else could claim any address.
 			if (settings.proxyFrom && !settings.proxyFrom.has(socket.remoteAddress)) {
-				stats.proxyRefused++;
 				countReason(counters.rejected, "proxy_untrusted_peer");
 				logger.warn(`refusing ${peerName(socket)}: not a trusted proxy (proxyFrom)`, {
 					event: "proxy_untrusted_peer",
@@ -120,7 +118,6 @@ function handlers(
 			}
 			const connection = new Connection(socket as Socket<Slot>, settings, tls, transport);
 			socket.data = connection;
-			stats.accepted++;
 			counters.accepted++;
 			open.add(connection);
 			if (!tls && !settings.proxyProtocol) connection.open(); // else once the header is read

@@ -2,14 +2,13 @@
  * The stages a connection may pass through before it reads its first message, kept out of the
  * byte path (connection.ts): waiting for the TLS handshake (phase `handshaking`) and reading a
  * PROXY protocol header (phase `proxy`). Each stage says what it made of an event — counting
- * failures in the server's stats and the transport's counters — and the connection makes the
+ * failures in the transport's counters — and the connection makes the
  * move (`reading` or `closed`).
  * @module
  */
 import { countReason } from "./counters.ts";
 import { handshakeFailure, LEFT_DURING_HANDSHAKE } from "./handshake-failure.ts";
 import { type ProxyEndpoint, parseProxyHeader } from "./proxy-header.ts";
-import type { ConnectionSettings } from "./settings.ts";
 import type { TransportStats } from "./types.ts";
 
 /**
@@ -39,10 +38,7 @@ export class ProxyHeaderStage {
 	/** The header's bytes so far, while it is incomplete. */
 	private held: Uint8Array | null = null;
 
-	constructor(
-		private readonly settings: ConnectionSettings,
-		private readonly counters: TransportStats,
-	) {}
+	constructor(private readonly counters: TransportStats) {}
 
 	/** Adds `chunk` to the header read so far. */
 	read(chunk: Uint8Array): HeaderStep {
@@ -81,9 +77,6 @@ export class ProxyHeaderStage {
 	}
 
 	private count(missing: boolean): void {
-		const stats = this.settings.stats;
-		if (missing) stats.proxyHeaderMissing++;
-		else stats.proxyHeaderErrors++;
 		countReason(this.counters.proxyHeaderFailures, missing ? "missing" : "invalid");
 	}
 }
@@ -93,12 +86,10 @@ export class ProxyHeaderStage {
  * or the client left during it (`error` omitted). Counted. @returns the warning to log.
  */
 export function handshakeFailed(
-	settings: ConnectionSettings,
 	counters: TransportStats,
 	error?: Error | null,
 	left = false,
 ): string {
-	settings.stats.handshakeFailures++;
 	counters.handshakeFailures++;
 	return left ? LEFT_DURING_HANDSHAKE : handshakeFailure(error);
 }

@@ -1,5 +1,5 @@
 import type { Connection } from "./connection.ts";
-import { snapshotCounters } from "./counters.ts";
+import { snapshotCounters, totals } from "./counters.ts";
 import { PluginError } from "./errors.ts";
 import { listenStream } from "./listen.ts";
 import { listenError } from "./listen-error.ts";
@@ -107,6 +107,7 @@ export class EchoServer implements ServerInfo {
 			transports[kind] = snapshotCounters(counters[kind], open[kind]);
 		return {
 			...this.settings.stats,
+			...totals(counters),
 			connections,
 			phases,
 			queuedBytes,

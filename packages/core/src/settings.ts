@@ -45,7 +45,11 @@ export interface ConnectionSettings {
 	/** The plugins with a `greet` hook, in order; empty for most servers. */
 	readonly greeters: readonly Greeter[];
 	readonly logger: Logger;
-	readonly stats: Omit<ServerStats, "connections" | "phases" | "queuedBytes" | "transports">;
+	/**
+	 * The server-wide facts no transport's counters hold; `server.stats()` adds the totals of
+	 * the per-transport counters ({@link counters}) to them.
+	 */
+	readonly stats: Pick<ServerStats, "peakQueuedBytes" | "peakInboxBytes" | "datagrams">;
 	/** Every transport's counters (a server uses one or two of them). */
 	readonly counters: Record<Transport, TransportStats>;
 	/** A coarse clock the idle sweep advances; connections stamp `tick` when bytes move. */
@@ -124,21 +128,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		transforms,
 		greeters,
 		logger,
-		stats: {
-			accepted: 0,
-			pauses: 0,
-			peakQueuedBytes: 0,
-			peakInboxBytes: 0,
-			rejected: 0,
-			idleClosed: 0,
-			handshakeTimeouts: 0,
-			handshakeFailures: 0,
-			datagrams: 0,
-			proxyHeaderMissing: 0,
-			proxyHeaderErrors: 0,
-			proxyHeaderTimeouts: 0,
-			proxyRefused: 0,
-		},
+		stats: { peakQueuedBytes: 0, peakInboxBytes: 0, datagrams: 0 },
 		counters: newTransportCounters(plugins.map((plugin) => plugin.name)),
 		clock: { tick: 0 },
 		maxConnections: maxConnections.value,

@@ -32,24 +32,21 @@ export function startTimeoutSweep(settings: ConnectionSettings, open: Set<Connec
 	};
 	const handshake = deadline(handshakeTimeoutMs, "TLS handshake not finished", "handshake");
 	const header = deadline(proxyHeaderTimeoutMs, "PROXY header not complete", "PROXY header");
-	const { clock, stats } = settings;
+	const { clock } = settings;
 	const timer = setInterval(() => {
 		clock.tick++;
 		for (const connection of open) {
 			const quietTicks = clock.tick - connection.lastActive;
 			if (connection.isHandshaking) {
 				if (quietTicks > handshake.ticks && connection.abort(handshake.reason, "tls_handshake")) {
-					stats.handshakeTimeouts++;
 					connection.counters.handshakeTimeouts++;
 				}
 			} else if (connection.isAwaitingProxyHeader) {
 				if (quietTicks > header.ticks && connection.abort(header.reason, "proxy_header")) {
-					stats.proxyHeaderTimeouts++;
 					countReason(connection.counters.proxyHeaderFailures, "timeout");
 				}
 			} else if (quietTicks > idleTicks) {
 				if (connection.abort(`idle for ${idleTimeoutMs} ms (idle timeout)`, "idle_timeout")) {
-					stats.idleClosed++;
 					connection.counters.idleTimeouts++;
 				}
 			}

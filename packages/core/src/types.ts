@@ -354,7 +354,7 @@ export type ConnectionPhase =
 	| "lingering"
 	| "closed";
 
-/** Counters of a running server, for tests and metrics. */
+/** Counters of a running server, for tests and metrics: the totals over every transport, then `transports`. */
 export interface ServerStats {
 	/** Open connections now. */
 	connections: number;

@@ -108,7 +108,7 @@ export function serveWebSocket(
 			`invalid webSocket.port: ${JSON.stringify(port)} (expected 0 to 65535)`,
 		);
 	}
-	const { logger, stats } = settings;
+	const { logger } = settings;
 	const counters = settings.counters.websocket;
 	let server: Server<WebSocketPeer>;
 	try {
@@ -130,7 +130,6 @@ export function serveWebSocket(
 				open(ws) {
 					const peer = ws.data;
 					if (open.size >= settings.maxConnections) {
-						stats.rejected++;
 						countReason(counters.rejected, "max_connections");
 						logger.warn(
 							`refusing ${peerName(peer)}: ${settings.maxConnections} connection${settings.maxConnections === 1 ? "" : "s"} open (maxConnections)`,
@@ -142,7 +141,6 @@ export function serveWebSocket(
 					peer.ws = ws;
 					const connection = new Connection(peer, settings, false, "websocket");
 					peer.connection = connection;
-					stats.accepted++;
 					counters.accepted++;
 					open.add(connection);
 					connection.open();

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Connection } from "../src/connection.ts";
+import { totals } from "../src/counters.ts";
 import { type AnyPlugin, definePlugin, type ServerOptions } from "../src/index.ts";
 import { checkMove, Phase, phaseName } from "../src/phase.ts";
 import type { SocketLike } from "../src/settings.ts";
@@ -227,7 +228,7 @@ describe("TLS handshake", () => {
 			new Error("error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"),
 		);
 		expect(conn.phaseName).toBe("closed");
-		expect(settings.stats.handshakeFailures).toBe(1);
+		expect(totals(settings.counters).handshakeFailures).toBe(1);
 		expect(logger.lines).toContainEqual({
 			level: "warn",
 			message:
@@ -277,7 +278,7 @@ describe("PROXY header", () => {
 		conn.onEnd();
 		conn.onClose();
 		expect(conn.phaseName).toBe("closed");
-		expect(settings.stats.proxyHeaderMissing).toBe(1);
+		expect(totals(settings.counters).proxyHeaderMissing).toBe(1);
 		expect(socket.calls).toEqual(["end"]);
 		expect(logger.lines).toEqual([
 			{

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Connection } from "../src/connection.ts";
+import { totals } from "../src/counters.ts";
 import { definePlugin, type ServerOptions, startServer } from "../src/index.ts";
 import { listenStream } from "../src/listen.ts";
 import { ProxyHeaderStage } from "../src/opening.ts";
@@ -74,7 +75,7 @@ describe("endReason: why the server ends a connection, read by the socket as it 
 describe("ProxyHeaderStage (phase proxy, out of the byte path)", () => {
 	test("a header split over three chunks, then data: done with the source and the rest", () => {
 		const settings = connectionSettings({ proxyProtocol: true });
-		const stage = new ProxyHeaderStage(settings, settings.counters.tcp);
+		const stage = new ProxyHeaderStage(settings.counters.tcp);
 		const header = v1(
 			"TCP4",
 			{ address: "10.0.0.7", port: 5555 },
@@ -93,12 +94,12 @@ describe("ProxyHeaderStage (phase proxy, out of the byte path)", () => {
 
 	test("no header, or the client leaving halfway: failed, counted as missing", () => {
 		const settings = connectionSettings({ proxyProtocol: true });
-		const stage = new ProxyHeaderStage(settings, settings.counters.tcp);
+		const stage = new ProxyHeaderStage(settings.counters.tcp);
 		expect(stage.read(encoder.encode("GET / HTTP/1.1\r\n")).status).toBe("failed");
-		const other = new ProxyHeaderStage(settings, settings.counters.tcp);
+		const other = new ProxyHeaderStage(settings.counters.tcp);
 		expect(other.read(encoder.encode("PROXY TC")).status).toBe("more");
 		expect(other.left("closed")).toBe("no PROXY header (the client closed after 8 bytes of it)");
-		expect(settings.stats.proxyHeaderMissing).toBe(2);
+		expect(totals(settings.counters).proxyHeaderMissing).toBe(2);
 		expect(settings.counters.tcp.proxyHeaderFailures.missing).toBe(2);
 	});
 });
