@@ -85,13 +85,8 @@ export function snapshotCounters(counters: TransportStats, connections: number):
 	};
 }
 
-/**
- * The server-wide totals of {@link ServerStats} that are sums over every transport's counters:
- * the one place each fact is counted is its transport's counters.
- */
-export function totals(
-	counters: Readonly<Record<Transport, TransportStats>>,
-): Pick<
+/** The totals in {@link ServerStats} that sum every transport's counters. */
+type Totals = Pick<
 	ServerStats,
 	| "accepted"
 	| "rejected"
@@ -103,21 +98,36 @@ export function totals(
 	| "proxyHeaderMissing"
 	| "proxyHeaderErrors"
 	| "proxyHeaderTimeouts"
-> {
-	const sum = { accepted: 0, rejected: 0, proxyRefused: 0, pauses: 0, idleClosed: 0 };
-	const more = { handshakeTimeouts: 0, handshakeFailures: 0 };
-	const header = { proxyHeaderMissing: 0, proxyHeaderErrors: 0, proxyHeaderTimeouts: 0 };
+>;
+
+/**
+ * The server-wide totals, summed over every transport's counters: each fact is counted once,
+ * in its transport's counters, and only read here.
+ */
+export function totals(counters: Readonly<Record<Transport, TransportStats>>): Totals {
+	const total: Totals = {
+		accepted: 0,
+		rejected: 0,
+		proxyRefused: 0,
+		pauses: 0,
+		idleClosed: 0,
+		handshakeTimeouts: 0,
+		handshakeFailures: 0,
+		proxyHeaderMissing: 0,
+		proxyHeaderErrors: 0,
+		proxyHeaderTimeouts: 0,
+	};
 	for (const c of Object.values(counters)) {
-		sum.accepted += c.accepted;
-		sum.rejected += c.rejected.max_connections ?? 0;
-		sum.proxyRefused += c.rejected.proxy_untrusted_peer ?? 0;
-		sum.pauses += c.pauses;
-		sum.idleClosed += c.idleTimeouts;
-		more.handshakeTimeouts += c.handshakeTimeouts;
-		more.handshakeFailures += c.handshakeFailures;
-		header.proxyHeaderMissing += c.proxyHeaderFailures.missing ?? 0;
-		header.proxyHeaderErrors += c.proxyHeaderFailures.invalid ?? 0;
-		header.proxyHeaderTimeouts += c.proxyHeaderFailures.timeout ?? 0;
+		total.accepted += c.accepted;
+		total.rejected += c.rejected.max_connections ?? 0;
+		total.proxyRefused += c.rejected.proxy_untrusted_peer ?? 0;
+		total.pauses += c.pauses;
+		total.idleClosed += c.idleTimeouts;
+		total.handshakeTimeouts += c.handshakeTimeouts;
+		total.handshakeFailures += c.handshakeFailures;
+		total.proxyHeaderMissing += c.proxyHeaderFailures.missing ?? 0;
+		total.proxyHeaderErrors += c.proxyHeaderFailures.invalid ?? 0;
+		total.proxyHeaderTimeouts += c.proxyHeaderFailures.timeout ?? 0;
 	}
-	return { ...sum, ...more, ...header };
+	return total;
 }
