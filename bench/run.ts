@@ -14,7 +14,8 @@
  * round trip from ~8 µs to ~80 µs at the scheduler's whim. `--no-pin` turns this off.
  *
  * Flags: --quick (1 round, 1 s runs: about a minute), --rounds N, --duration S, --warmup S,
- * --servers a,b (see lib/servers.ts; also `core`, `core-uppercase`, `metrics`, `core-ws`), --scenarios a,b
+ * --servers a,b (default `echokit`, `echokit-again`, `uppercase`, `bare-bun`, `node-pipe`, `echokit-ws`,
+ * `bare-bun-ws`; also `core`, `core-uppercase`, `metrics`, `core-ws`: see lib/servers.ts), --scenarios a,b
  * (the `ws-*` ones run only on `echokit-ws` and `bare-bun-ws`, the others only on TCP servers),
  * --idle-connections N, --no-pin, --max-other F (default 0.3 of a core), --retries N (default 16).
  * Results: bench/.out/results-<time>.json, latest.json, latest.md.
@@ -62,10 +63,10 @@ if (values.help) {
 	process.exit(0);
 }
 
-const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
+const rounds = numberFlag("rounds", values.rounds ?? (values.quick ? "1" : "3"), 1, true);
 const timing = {
-	durationSec: Number(values.duration ?? (values.quick ? 1 : 3)),
-	warmupSec: Number(values.warmup ?? (values.quick ? 0.3 : 0.5)),
+	durationSec: numberFlag("duration", values.duration ?? (values.quick ? "1" : "3"), 0.1),
+	warmupSec: numberFlag("warmup", values.warmup ?? (values.quick ? "0.3" : "0.5"), 0),
 };
 const serverIds = values.servers?.split(",") ?? DEFAULT_SERVERS;
 const servers = serverIds.map((id) => {
@@ -73,10 +74,7 @@ const servers = serverIds.map((id) => {
 	if (!def) usage(`unknown server ${id}; known: ${SERVERS.map((s) => s.id).join(", ")}`);
 	return def;
 });
-const idleConnections = Number(values["idle-connections"]);
-for (const n of [rounds, timing.durationSec, idleConnections]) {
-	if (!(n > 0)) usage("--rounds, --duration and --idle-connections must be positive");
-}
+const idleConnections = numberFlag("idle-connections", values["idle-connections"], 1, true);
 const known = allScenarios(idleConnections);
 const chosen = values.scenarios?.split(",");
 for (const id of chosen ?? []) {
@@ -98,9 +96,9 @@ if (scenarios.length === 0) {
 const perRound = scenarios.reduce((n, scenario) => n + serversOf(scenario).length, 0);
 
 /** A run during which the rest of the machine used more than this share of a core is repeated. */
-const maxOther = Number(values["max-other"]);
+const maxOther = numberFlag("max-other", values["max-other"], 0);
 /** Repeats allowed over the whole run, so a busy machine cannot stretch it without bound. */
-let retriesLeft = Number(values.retries);
+let retriesLeft = numberFlag("retries", values.retries, 0, true);
 let repeated = 0;
 const pinned =
 	!values["no-pin"] && navigator.hardwareConcurrency >= 2 && Bun.which("taskset") !== null;
@@ -108,6 +106,8 @@ const pin = (cpu: number) => (pinned ? ["taskset", "-c", String(cpu)] : []);
 
 const records: RunRecord[] = [];
 const started = Date.now();
+/** Server ids line up in the progress lines. */
+const idWidth = Math.max(...servers.map((s) => s.id.length));
 const total = rounds * perRound;
 log(
 	`echokit bench: ${rounds} round(s) × ${perRound} runs (${scenarios.length} scenarios, each on the servers of its transport), ` +
@@ -132,7 +132,7 @@ for (let round = 1; round <= rounds; round++) {
 			}
 			records.push(record);
 			log(
-				`[${records.length}/${total}] round ${round} ${scenario.id.padEnd(12)} ${server.id.padEnd(11)} ${describe(record)}`,
+				`[${records.length}/${total}] round ${round} ${scenario.id.padEnd(12)} ${server.id.padEnd(idWidth)} ${describe(record)}`,
 			);
 		}
 	}
@@ -187,6 +187,11 @@ await Bun.write(`${outDir}latest.md`, `${markdown}\n`);
 log(
 	`done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/.out/latest.{json,md}`,
 );
+const failed = records.filter((r) => r.error).length;
+if (failed > 0) {
+	log(`${failed} of ${records.length} run(s) failed (above): their cells are missing or "no data"`);
+	process.exitCode = 1;
+}
 
 /**
  * One measurement. A load run that other work on the machine disturbed (more than `maxOther`
@@ -247,8 +252,25 @@ function parseFlags<T extends ParseArgsConfig>(config: T): ParsedResults<T> {
 	try {
 		return parseArgs<T>(config);
 	} catch (error) {
-		usage((error as Error).message);
+		// Node's message for `--rounds --quick` or `--duration -1` spans three lines: keep two.
+		usage((error as Error).message.split("\n").slice(0, 2).join(" "));
 	}
+}
+
+/** Flag `--name`'s value as a number of at least `min` (a whole one when `whole`), else exit 2. */
+function numberFlag(name: string, text: string, min: number, whole = false): number {
+	const value = Number(text);
+	if (
+		text.trim() === "" ||
+		!Number.isFinite(value) ||
+		value < min ||
+		(whole && !Number.isInteger(value))
+	) {
+		usage(
+			`--${name} ${JSON.stringify(text)}: expected ${whole ? "a whole number" : "a number"} of at least ${min}`,
+		);
+	}
+	return value;
 }
 
 /** A bad flag or value: one line on stderr, exit 2. */

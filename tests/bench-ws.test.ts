@@ -10,8 +10,8 @@ import { type RunningServer, spawnServer } from "../bench/lib/process.ts";
 import { scenarios } from "../bench/lib/scenarios.ts";
 import { BASELINES } from "../bench/lib/servers.ts";
 import { type RunRecord, summarize } from "../bench/lib/summary.ts";
-import type { BenchReport } from "../packages/client/src/bench/index.ts";
 import { maskedFrame, openWebSocket } from "../packages/core/test/websocket-client.ts";
+import { record } from "./fixtures/bench-records.ts";
 
 const started: RunningServer[] = [];
 afterEach(async () => {
@@ -122,24 +122,6 @@ describe("summary", () => {
 		expect(slower.find((c) => c.server === "echokit-ws")?.target).toStartWith("MISSED");
 	});
 });
-
-/** A load run's record with `messagesPerSec` and the rest neutral. */
-function record(scenario: string, server: string, round: number, rate: number): RunRecord {
-	const report = {
-		messagesPerSec: rate,
-		mbPerSec: 0,
-		messages: rate,
-		errors: 0,
-		mismatches: 0,
-		latencyUs: { p50: 100, p99: 200 },
-	} as unknown as BenchReport;
-	return {
-		round,
-		scenario,
-		server,
-		load: { report, serverCpu: 0.5, clientCpu: 0.5, serverUsPerMessage: 1, otherCpu: 0 },
-	};
-}
 
 /**
  * A WebSocket spoken by hand over TCP that does not read until `socket.resume()`: counts the
