@@ -20,7 +20,8 @@ interface UppercaseState {
  * every valid line ends on a character boundary, so the decoder holds nothing between lines.
  *
  * Bytes that are not valid UTF-8 come back as U+FFFD. An incomplete character still held when
- * the connection closes is dropped: there is no one left to send it to.
+ * the input ends is dropped, not sent as U+FFFD: the engine gives plugins no hook between the
+ * client's half-close and the close to flush it.
  *
  * @example
  * import { startServer } from "@echokit/core";
