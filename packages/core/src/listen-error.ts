@@ -88,7 +88,7 @@ function netCause(host: string, port: number, code: string | undefined): Cause {
 			if (!isIpLiteral(host)) {
 				return [
 					"E_ADDR_NOT_AVAILABLE",
-					`the name ${host} does not resolve to an address of this machine`,
+					`the name ${host} does not resolve, or not to an address of this machine`,
 				];
 			}
 			return ["E_LISTEN", undefined];

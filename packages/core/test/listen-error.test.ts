@@ -153,14 +153,14 @@ describe("listenError: a system error to a code and a message", () => {
 			{ host: "nowhere.invalid", port: 7 },
 			undefined,
 			"E_ADDR_NOT_AVAILABLE",
-			"cannot listen on nowhere.invalid:7: the name nowhere.invalid does not resolve to an address of this machine",
+			"cannot listen on nowhere.invalid:7: the name nowhere.invalid does not resolve, or not to an address of this machine",
 		],
 		[
 			"a host name that fails with ENOENT (UDP)",
 			{ host: "nowhere.invalid", port: 7 },
 			"ENOENT",
 			"E_ADDR_NOT_AVAILABLE",
-			"cannot listen on nowhere.invalid:7: the name nowhere.invalid does not resolve to an address of this machine",
+			"cannot listen on nowhere.invalid:7: the name nowhere.invalid does not resolve, or not to an address of this machine",
 		],
 		[
 			"anything else on a port",

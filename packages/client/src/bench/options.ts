@@ -113,7 +113,7 @@ export function usage(problem: string): CliError {
 }
 
 function check(flag: string, value: unknown, ok: boolean, expected: string): void {
-	if (!ok) throw usage(`invalid --${flag} ${JSON.stringify(value)}: expected ${expected}`);
+	if (!ok) throw usage(`invalid --${flag} ${JSON.stringify(String(value))}: expected ${expected}`);
 }
 
 function isInt(value: number, min: number, max: number): boolean {
