@@ -60,6 +60,8 @@ export interface ConnectionSettings {
 	readonly idleTimeoutMs: number;
 	/** 0 without TLS or when disabled. */
 	readonly handshakeTimeoutMs: number;
+	/** `handshakeTimeoutMs` as given, TLS or not: bounds the WebSocket port's HTTP stage. */
+	readonly upgradeTimeoutMs: number;
 	/** Connections start in the `proxy` phase, waiting for a PROXY protocol header. */
 	readonly proxyProtocol: boolean;
 	/** 0 without `proxyProtocol` or when disabled. */
@@ -135,6 +137,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		maxConnectionsReason: maxConnections.reason,
 		idleTimeoutMs,
 		handshakeTimeoutMs: options.tls ? handshakeTimeoutMs : 0,
+		upgradeTimeoutMs: handshakeTimeoutMs,
 		...proxy,
 		failHealthChecks: false,
 		nextId: () => ++lastId,

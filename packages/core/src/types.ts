@@ -256,6 +256,13 @@ export interface ServerOptions {
 	 * `0` never. Until then it counts against `maxConnections` and the idle timeout like any
 	 * other. Default 5000, as "a few seconds" (nginx waits 60 s; a loopback or LAN client needs
 	 * milliseconds).
+	 *
+	 * With `webSocket`, TLS or not, it also bounds that port's HTTP stage, in whole seconds
+	 * (rounded up, 1 to 255; `0` never), as `Bun.serve`'s `idleTimeout`: a connection idle after
+	 * a request that was not an upgrade (the 426, the page) is closed, uncounted (Bun reports no
+	 * such close). Bun 1.4.5 holds a connection that has not yet sent a whole request (silent, or
+	 * half a request) for its own ~10 s whatever this says. An upgraded WebSocket is not affected:
+	 * `idleTimeoutMs` applies to it.
 	 */
 	handshakeTimeoutMs?: number;
 	/** Listen on this Unix domain socket path instead of `hostname:port`. A stale file from a crashed run is replaced; the file is removed on stop. */
@@ -301,7 +308,8 @@ export interface ServerOptions {
  * The WebSocket listener of {@link ServerOptions}. Limits shared with the other transports:
  * `maxLineBytes` is the largest message (Bun's `maxPayloadLength`: a larger one closes the
  * WebSocket with 1009), `maxConnections` counts WebSockets with the other connections (one more
- * is closed with 1013), `idleTimeoutMs` and the high-water mark apply as on TCP. The PROXY
+ * is closed with 1013), `idleTimeoutMs` and the high-water mark apply as on TCP, and
+ * `handshakeTimeoutMs` bounds the HTTP stage before an upgrade (see there). The PROXY
  * protocol does not apply. A graceful stop closes each WebSocket with 1001 after the replies it
  * is owed; a plugin failure closes its WebSocket with 1011.
  */

@@ -116,6 +116,10 @@ export function serveWebSocket(
 			hostname,
 			port,
 			...(tls ? { tls } : {}),
+			// Bun's HTTP idle limit, in whole seconds: it bounds a connection that sent a request
+			// and is not yet a WebSocket (keep-alive after a 426 or the page). Bun 1.4.5 does not
+			// apply it before the first request: that window is Bun's own ~10 s.
+			idleTimeout: httpIdleSeconds(settings.upgradeTimeoutMs),
 			fetch(request, server) {
 				const peer = server.requestIP(request);
 				const data = new WebSocketPeer(peer?.address ?? "", peer?.port ?? 0);
@@ -199,6 +203,14 @@ async function answerPlainHttp(
 	});
 }
 
+/**
+ * `Bun.serve`'s `idleTimeout` for `handshakeTimeoutMs`: whole seconds rounded up, 1 to 255
+ * (Bun throws on a fraction or more than 255); `0` stays `0`, never.
+ */
+export function httpIdleSeconds(ms: number): number {
+	return ms === 0 ? 0 : Math.min(MAX_BUN_IDLE_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
+}
+
 /** Sends a text message as text when its bytes are UTF-8, else (a plugin's reply) as binary. */
 function sendText(ws: ServerWebSocket<WebSocketPeer>, message: TextMessage): number {
 	if (message.text !== undefined) return ws.sendText(message.text);
@@ -212,6 +224,8 @@ function sendText(ws: ServerWebSocket<WebSocketPeer>, message: TextMessage): num
 }
 
 const OPEN = 1;
+/** `Bun.serve` throws on an `idleTimeout` over 255 seconds (Bun 1.4.5). */
+const MAX_BUN_IDLE_SECONDS = 255;
 /** The reasons Bun 1.4.5 gives our `close` handler when it closed a WebSocket with 1009, 1007. */
 const BUN_TOO_BIG = "Received too big message";
 const BUN_INVALID_UTF8 = "Received invalid UTF-8";

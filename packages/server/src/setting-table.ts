@@ -213,6 +213,7 @@ export const SETTINGS = {
 	/**
 	 * With TLS: seconds from accept to the end of the TLS handshake before the connection is
 	 * closed (and logged); `0` no limit. Until then it counts against `maxConnections`. Default 5.
+	 * With `--ws-port`, also that port's HTTP idle limit before an upgrade (whole seconds, 1–255).
 	 */
 	handshakeTimeout: {
 		flag: "handshake-timeout",
