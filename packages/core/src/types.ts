@@ -258,7 +258,7 @@ export interface ServerOptions {
 	 * milliseconds).
 	 *
 	 * With `webSocket`, TLS or not, it also bounds that port's HTTP stage, in whole seconds
-	 * (rounded up, 1 to 255; `0` never), as `Bun.serve`'s `idleTimeout`: a connection idle after
+	 * (rounded up, 1 to 255; `0` keeps Bun's default, 10 s), as `Bun.serve`'s `idleTimeout`: a connection idle after
 	 * a request that was not an upgrade (the 426, the page) is closed, uncounted (Bun reports no
 	 * such close). Bun 1.4.5 holds a connection that has not yet sent a whole request (silent, or
 	 * half a request) for its own ~10 s whatever this says. An upgraded WebSocket is not affected:

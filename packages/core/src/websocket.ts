@@ -205,10 +205,12 @@ async function answerPlainHttp(
 
 /**
  * `Bun.serve`'s `idleTimeout` for `handshakeTimeoutMs`: whole seconds rounded up, 1 to 255
- * (Bun throws on a fraction or more than 255); `0` stays `0`, never.
+ * (Bun throws on a fraction or more than 255). `0` (the TLS handshake timeout turned off) keeps
+ * Bun's default, 10 s, rather than Bun's `0`: an idle HTTP connection is never held for ever.
  */
 export function httpIdleSeconds(ms: number): number {
-	return ms === 0 ? 0 : Math.min(MAX_BUN_IDLE_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
+	if (ms === 0) return BUN_DEFAULT_IDLE_SECONDS;
+	return Math.min(MAX_BUN_IDLE_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
 }
 
 /** Sends a text message as text when its bytes are UTF-8, else (a plugin's reply) as binary. */
@@ -226,6 +228,8 @@ function sendText(ws: ServerWebSocket<WebSocketPeer>, message: TextMessage): num
 const OPEN = 1;
 /** `Bun.serve` throws on an `idleTimeout` over 255 seconds (Bun 1.4.5). */
 const MAX_BUN_IDLE_SECONDS = 255;
+/** `Bun.serve`'s `idleTimeout` when none is given (Bun 1.4.5 docs: "default 10"). */
+const BUN_DEFAULT_IDLE_SECONDS = 10;
 /** The reasons Bun 1.4.5 gives our `close` handler when it closed a WebSocket with 1009, 1007. */
 const BUN_TOO_BIG = "Received too big message";
 const BUN_INVALID_UTF8 = "Received invalid UTF-8";
