@@ -13,7 +13,7 @@
  * `latency-1cpu` scenario puts both on CPU 1): where processes land otherwise changes a 1-connection
  * round trip from ~8 µs to ~80 µs at the scheduler's whim. `--no-pin` turns this off.
  *
- * Flags: --quick (1 round, 1 s runs: about a minute), --rounds N, --duration S, --warmup S,
+ * Flags: --quick (1 round, 1 s runs: under 2 minutes), --rounds N, --duration S, --warmup S,
  * --servers a,b (default `echokit`, `echokit-again`, `uppercase`, `bare-bun`, `node-pipe`, `echokit-ws`,
  * `bare-bun-ws`; also `core`, `core-uppercase`, `metrics`, `core-ws`: see lib/servers.ts), --scenarios a,b
  * (the `ws-*` ones run only on `echokit-ws` and `bare-bun-ws`, the others only on TCP servers),
