@@ -22,10 +22,7 @@
  * @module
  */
 import { mkdir } from "node:fs/promises";
-import { type ParseArgsConfig, parseArgs } from "node:util";
-
-type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
-
+import { numberFlag, parseFlags, usage } from "./lib/flags.ts";
 import { type IdleResult, type LoadResult, measureIdle, measureLoad } from "./lib/measure.ts";
 import { scenarios as allScenarios, type Scenario } from "./lib/scenarios.ts";
 import {
@@ -245,36 +242,4 @@ function describe(record: RunRecord): string {
 
 function log(line: string): void {
 	process.stderr.write(`${line}\n`);
-}
-
-/** `parseArgs`, with a bad flag as one line and exit 2 instead of a stack trace. */
-function parseFlags<T extends ParseArgsConfig>(config: T): ParsedResults<T> {
-	try {
-		return parseArgs<T>(config);
-	} catch (error) {
-		// Node's message for `--rounds --quick` or `--duration -1` spans three lines: keep two.
-		usage((error as Error).message.split("\n").slice(0, 2).join(" "));
-	}
-}
-
-/** Flag `--name`'s value as a number of at least `min` (a whole one when `whole`), else exit 2. */
-function numberFlag(name: string, text: string, min: number, whole = false): number {
-	const value = Number(text);
-	if (
-		text.trim() === "" ||
-		!Number.isFinite(value) ||
-		value < min ||
-		(whole && !Number.isInteger(value))
-	) {
-		usage(
-			`--${name} ${JSON.stringify(text)}: expected ${whole ? "a whole number" : "a number"} of at least ${min}`,
-		);
-	}
-	return value;
-}
-
-/** A bad flag or value: one line on stderr, exit 2. */
-function usage(message: string): never {
-	console.error(`bench: ${message} (see --help)`);
-	process.exit(2);
 }
