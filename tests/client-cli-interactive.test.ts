@@ -8,6 +8,7 @@ import { definePlugin } from "../packages/core/src/index.ts";
 import {
 	CTRL_C,
 	CTRL_D,
+	labTranscript,
 	PROMPT,
 	serve,
 	shout,
@@ -21,17 +22,8 @@ afterEach(stopAll);
 test("the lab's dialogue: Hi, Hello, 123, then Ctrl-D exits 0", async () => {
 	const server = await serve();
 	const client = new TerminalSession(["--port", String(server.port)]);
-	await client.until("first prompt", () => client.screen.includes(PROMPT));
-	for (const message of ["Hi", "Hello", "123"]) {
-		client.type(`${message}\r`);
-		await client.promptAfter(`Received: ${message}`);
-	}
-	client.type(CTRL_D);
-	expect(await client.exitCode()).toBe(0);
-	const lab = ["Hi", "Hello", "123"].map((m) => `${PROMPT}${m}\nReceived: ${m}\n`).join("");
-	// A reply slower than the prompt's wait is drawn over a fresh prompt: same lines on screen.
-	const screen = client.screen.replaceAll(`${PROMPT}Received: `, "Received: ");
-	expect(screen).toStartWith(`${lab}${PROMPT}`);
+	expect(await client.labDialogue()).toBe(0);
+	expect(client.labScreen).toStartWith(labTranscript());
 });
 
 test("lines framing sends a newline; the reply shows without it", async () => {

@@ -14,6 +14,7 @@ import {
 	BIN,
 	CTRL_D,
 	expectOneErrorLine,
+	labTranscript,
 	PROMPT,
 	ROOT,
 	run,
@@ -343,16 +344,8 @@ describe("interactive (a terminal)", () => {
 	test("the lab's dialogue: Hi, Hello, 123 as text messages, then Ctrl-D closes with 1000, exit 0", async () => {
 		const server = await serveWs();
 		const client = new TerminalSession(["--ws", server.url]);
-		await client.until("first prompt", () => client.screen.includes(PROMPT));
-		for (const message of ["Hi", "Hello", "123"]) {
-			client.type(`${message}\r`);
-			await client.promptAfter(`Received: ${message}`);
-		}
-		client.type(CTRL_D);
-		expect(await client.exitCode()).toBe(0);
-		const lab = ["Hi", "Hello", "123"].map((m) => `${PROMPT}${m}\nReceived: ${m}\n`).join("");
-		const screen = client.screen.replaceAll(`${PROMPT}Received: `, "Received: ");
-		expect(screen).toStartWith(`${lab}${PROMPT}`);
+		expect(await client.labDialogue()).toBe(0);
+		expect(client.labScreen).toStartWith(labTranscript());
 		expect(await texts(server, 3)).toEqual(["Hi", "Hello", "123"]);
 	});
 
