@@ -4,21 +4,10 @@
  * sends and never reads leaves the server's memory bounded by the high-water mark.
  */
 import { afterEach, expect, test } from "bun:test";
-import { type EchoServer, type ServerOptions, startServer } from "@echokit/core";
 import { waitFor, waitForSteady } from "../packages/core/test/helpers.ts";
-import { openWs, type RecordingWs } from "./fixtures/ws-package.ts";
+import { openWs, type RecordingWs, serve, stopServers } from "./fixtures/ws-package.ts";
 
-const servers: EchoServer[] = [];
-afterEach(async () => {
-	for (const server of servers.splice(0))
-		await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
-});
-
-async function serve(options: ServerOptions = {}) {
-	const server = await startServer({ port: 0, webSocket: { port: 0 }, ...options });
-	servers.push(server);
-	return { server, url: `ws://127.0.0.1:${server.webSocketPort}/` };
-}
+afterEach(stopServers);
 
 const CLIENTS = 1000;
 const MESSAGES = 5;

@@ -6,23 +6,14 @@
  * apart, a failing plugin closing only its own WebSocket. Load and memory: the -load file.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { definePlugin, type EchoServer, type ServerOptions, startServer } from "@echokit/core";
+import { definePlugin } from "@echokit/core";
 import { killAll, ServerProcess } from "./fixtures/server/harness.ts";
-import { openWs, shown } from "./fixtures/ws-package.ts";
+import { openWs, serve, shown, stopServers } from "./fixtures/ws-package.ts";
 
-const servers: EchoServer[] = [];
 afterEach(async () => {
 	killAll();
-	for (const server of servers.splice(0))
-		await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
+	await stopServers();
 });
-
-/** Starts core's server with WebSocket on a free port; returns it and its `ws://` URL. */
-async function serve(options: ServerOptions = {}) {
-	const server = await startServer({ port: 0, webSocket: { port: 0 }, ...options });
-	servers.push(server);
-	return { server, url: `ws://127.0.0.1:${server.webSocketPort}/` };
-}
 
 /** A plugin that records each message it is given, as text, and echoes it. */
 function recorder() {
