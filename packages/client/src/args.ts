@@ -209,6 +209,7 @@ export function resolveArgs(
 	const messages = scanned.messages;
 	const framing = parseFraming(String(parsed.framing ?? clientArgs.framing.default));
 	if (udp) checkDatagramSizes(messages, framing);
+	else if (ws === undefined && framing === "raw") checkNoEmptyMessage(messages);
 	return {
 		host,
 		port: parsePort(String(parsed.port ?? clientArgs.port.default)),
@@ -279,6 +280,20 @@ function checkDatagramSizes(messages: readonly string[], framing: Framing): void
 				`--message ${index + 1} is ${bytes} bytes; a UDP datagram carries at most ${MAX_DATAGRAM_BYTES}`,
 			);
 		}
+	}
+}
+
+/**
+ * Over a TCP stream in `raw` framing an empty `--message` is no bytes at all: nothing is sent
+ * and nothing can come back, so it is refused rather than silently dropped. (A UDP datagram and
+ * a WebSocket message can be empty; in `lines` framing it is a `\n`.)
+ */
+function checkNoEmptyMessage(messages: readonly string[]): void {
+	const index = messages.indexOf("");
+	if (index !== -1) {
+		throw usage(
+			`--message ${index + 1} is empty: in raw framing that is no bytes to send; --framing lines sends an empty line`,
+		);
 	}
 }
 

@@ -200,6 +200,18 @@ describe("transports: --tls, --ca, --insecure, --servername, --unix, --udp", () 
 		expect(usageError(() => resolveLine(tooLong))).toContain("--message 1 is 65508 bytes");
 	});
 
+	test("an empty --message is refused in raw framing over a stream, kept where it is bytes", () => {
+		expect(usageError(() => resolveLine(["--message", "a", "--message="]))).toBe(
+			"--message 2 is empty: in raw framing that is no bytes to send; --framing lines sends an empty line (see echo-client --help)",
+		);
+		expect(usageError(() => resolveLine(["--unix", "s", "-m", ""]))).toContain(
+			"--message 1 is empty",
+		);
+		expect(resolveLine(["--framing", "lines", "--message="]).messages).toEqual([""]);
+		expect(resolveLine(["--udp", "--message="]).messages).toEqual([""]);
+		expect(resolveLine(["--ws", "ws://127.0.0.1:1/", "--message="]).messages).toEqual([""]);
+	});
+
 	test("empty --ca and --servername are refused", () => {
 		expect(usageError(() => resolveLine(["--ca="]))).toContain("--ca must not be empty");
 		expect(usageError(() => resolveLine(["--servername", ""]))).toContain(
