@@ -271,7 +271,8 @@ export function idleTable(cells: Cell[], scenarios: Scenario[]): string {
 	]);
 }
 
-function markdown(header: string[], rows: string[][], right: boolean[]): string {
+/** Rows as an aligned Markdown table; `right` says which columns are right-aligned. */
+export function markdown(header: string[], rows: string[][], right: boolean[]): string {
 	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
 	const line = (cells: string[]) =>
 		`| ${cells.map((c, i) => (right[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(" | ")} |`;

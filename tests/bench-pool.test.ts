@@ -1,0 +1,93 @@
+/**
+ * bench/pool.ts: pooling saved runs into one ratio per target with a 90 % interval, and a
+ * verdict only when the interval is on one side of the target. No load is run here.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { poolRatios, type SavedRun } from "../bench/lib/pool.ts";
+import { record } from "./fixtures/bench-records.ts";
+
+/** A run of `rounds` rounds where uppercase does `shares[i]` of echokit's 100,000 msg/s. */
+function run(scenario: string, shares: number[]): SavedRun {
+	return {
+		rounds: shares.length,
+		records: shares.flatMap((share, i) => [
+			record(scenario, "echokit", i + 1, 100_000),
+			record(scenario, "uppercase", i + 1, 100_000 * share),
+		]),
+	};
+}
+
+describe("poolRatios", () => {
+	test("pairs rounds within each run, and pools them across runs", () => {
+		const [pooled] = poolRatios([run("4k", [0.9, 0.8]), run("4k", [0.7, 1.0])]);
+		expect(pooled).toMatchObject({ scenario: "4k", server: "uppercase", against: "echokit" });
+		expect(pooled?.rounds).toBe(4);
+		expect(pooled?.ratio).toBeCloseTo(0.85, 10);
+		expect(pooled?.medianOfRounds).toBeCloseTo(0.85, 10);
+		expect(pooled?.low).toBeLessThanOrEqual(pooled?.ratio as number);
+		expect(pooled?.high).toBeGreaterThanOrEqual(pooled?.ratio as number);
+	});
+
+	test("met or missed only when the whole interval is on one side of the target", () => {
+		const steady = poolRatios([run("4k", Array(20).fill(0.85))])[0];
+		expect(steady).toMatchObject({ low: 0.85, high: 0.85, target: 0.8, verdict: "met" });
+		expect(poolRatios([run("4k", Array(20).fill(0.7))])[0]?.verdict).toBe("missed");
+		const noisy = poolRatios([run("4k", [0.5, 1.2, 0.6, 1.1, 0.7, 1.0])])[0];
+		expect(noisy?.verdict).toBe("undecided");
+		expect(noisy?.low).toBeLessThan(0.8);
+		expect(noisy?.high).toBeGreaterThan(0.8);
+	});
+
+	test("a scenario's own share (latency: 0.95), the same interval for the same input", () => {
+		const input = [run("latency", [0.9, 1.0, 0.97, 0.99, 0.93])];
+		const [first] = poolRatios(input);
+		expect(first?.target).toBe(0.95);
+		expect(poolRatios(input)[0]).toEqual(first as NonNullable<typeof first>);
+	});
+
+	test("a round where the other server failed is left out; servers without a target too", () => {
+		const saved = run("4k", [0.9, 0.9]);
+		saved.records = saved.records.filter((r) => !(r.server === "echokit" && r.round === 2));
+		saved.records.push(record("4k", "node-pipe", 1, 50_000));
+		expect(poolRatios([saved]).map((p) => [p.server, p.rounds])).toEqual([["uppercase", 1]]);
+	});
+});
+
+describe("bun bench/pool.ts", () => {
+	const dir = mkdtempSync(join(tmpdir(), "echokit-pool-"));
+	afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+	async function pool(...args: string[]) {
+		const proc = Bun.spawn(["bun", "bench/pool.ts", ...args], { stdout: "pipe", stderr: "pipe" });
+		const [stdout, stderr, code] = await Promise.all([
+			new Response(proc.stdout).text(),
+			new Response(proc.stderr).text(),
+			proc.exited,
+		]);
+		return { stdout, stderr, code };
+	}
+
+	test("prints one row per target, with the verdict", async () => {
+		const file = join(dir, "a.json");
+		await Bun.write(file, JSON.stringify(run("stream", Array(10).fill(0.86))));
+		const { stdout, code } = await pool(file, file);
+		expect(code).toBe(0);
+		expect(stdout).toContain(
+			"| stream   | uppercase | echokit |     20 |     0.860× |   0.860–0.860 |",
+		);
+		expect(stdout).toContain("| met     |");
+	});
+
+	test("no file, or one it cannot read: one line and exit 2", async () => {
+		const none = await pool();
+		expect(none.code).toBe(2);
+		expect(none.stderr).toStartWith("usage: bun bench/pool.ts FILE...");
+		const missing = await pool(join(dir, "nosuch.json"));
+		expect(missing.code).toBe(2);
+		expect(missing.stderr.trimEnd().split("\n")).toHaveLength(1);
+		expect(missing.stderr).toContain("cannot read");
+	});
+});
