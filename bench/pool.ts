@@ -1,31 +1,56 @@
 /**
  * `bun bench/pool.ts FILE...`: pools saved runs of `bun run bench` (bench/.out/results-*.json)
- * and prints, per scenario and server with a target, the ratio of mean throughputs over every
+ * and prints, per scenario and server with a target, the ratio of summed throughputs over every
  * round with a 90 % interval, and a verdict that is `met` or `missed` only when the whole
  * interval is on one side of the target (bench/lib/pool.ts). For a verdict that one run leaves
- * within noise: run the servers concerned several times, then pool the files.
+ * within noise: run the servers concerned several times, then pool the files. A file given
+ * twice (the same bytes) counts once. Bad input: one line, exit 2.
  * @module
  */
-import { poolRatios, type SavedRun } from "./lib/pool.ts";
+import { MIN_ROUNDS, poolRatios, type SavedRun } from "./lib/pool.ts";
 import { markdown } from "./lib/summary.ts";
 
-const files = process.argv.slice(2);
-if (files.length === 0 || files.some((f) => f.startsWith("-"))) {
-	console.error("usage: bun bench/pool.ts FILE... (saved runs: bench/.out/results-*.json)");
-	process.exit(2);
+const USAGE = "usage: bun bench/pool.ts FILE... (saved runs: bench/.out/results-*.json)";
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+	console.log(USAGE);
+	process.exit(0);
 }
+if (args.length === 0 || args.some((arg) => arg.startsWith("-"))) fail(USAGE);
+
 const runs: SavedRun[] = [];
-for (const file of files) {
+const names: string[] = [];
+const seen = new Map<string, string>();
+for (const file of args) {
+	let text: string;
 	try {
-		runs.push((await Bun.file(file).json()) as SavedRun);
+		text = await Bun.file(file).text();
 	} catch (error) {
-		console.error(`bench/pool.ts: cannot read ${file}: ${(error as Error).message}`);
-		process.exit(2);
+		fail(`bench/pool.ts: cannot read ${file}: ${(error as Error).message}`);
 	}
+	const same = seen.get(text);
+	if (same !== undefined) {
+		console.error(`bench/pool.ts: ${file} is the same run as ${same}: counted once`);
+		continue;
+	}
+	seen.set(text, file);
+	try {
+		runs.push(JSON.parse(text) as SavedRun);
+	} catch (error) {
+		fail(`bench/pool.ts: ${file} is not JSON: ${(error as Error).message}`);
+	}
+	names.push(file);
 }
-const pooled = poolRatios(runs);
+
+let pooled: ReturnType<typeof poolRatios>;
+try {
+	pooled = poolRatios(runs, names);
+} catch (error) {
+	fail(`bench/pool.ts: ${(error as Error).message}`);
+}
 if (pooled.length === 0) {
-	console.error("bench/pool.ts: no rounds with a server and the server its target is against");
+	console.error("bench/pool.ts: no round has both a server and the server its target is against");
 	process.exit(1);
 }
 const rows = pooled.map((p) => [
@@ -40,19 +65,16 @@ const rows = pooled.map((p) => [
 	p.verdict,
 ]);
 const header = ["scenario", "server", "against", "rounds", "tput ratio", "90 % interval"];
+const right = [false, false, false, true, true, true, true, true, false];
+console.log(markdown([...header, "median of rounds", "target", "verdict"], rows, right));
 console.log(
-	markdown([...header, "median of rounds", "target", "verdict"], rows, [
-		false,
-		false,
-		false,
-		true,
-		true,
-		true,
-		true,
-		true,
-		false,
-	]),
+	`\n${runs.length} run(s). tput ratio = Σ msg/s ÷ Σ the other's msg/s over the rounds where both ran; ` +
+		"interval: 5th–95th percentile of that ratio over rounds resampled with replacement (seeded), " +
+		`which treats rounds as independent: where the A/A control's interval excludes 1, it claims more ` +
+		`precision than it has. No verdict under ${MIN_ROUNDS} rounds.`,
 );
-console.log(
-	`\n${runs.length} run(s). tput ratio = Σ msg/s ÷ Σ the other's msg/s over the rounds where both ran; interval: 5th–95th percentile of that ratio over rounds resampled with replacement (seeded).`,
-);
+
+function fail(message: string): never {
+	console.error(message);
+	process.exit(2);
+}

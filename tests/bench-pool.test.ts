@@ -48,11 +48,48 @@ describe("poolRatios", () => {
 		expect(poolRatios(input)[0]).toEqual(first as NonNullable<typeof first>);
 	});
 
-	test("a round where the other server failed is left out; servers without a target too", () => {
-		const saved = run("4k", [0.9, 0.9]);
+	test("rounds where the other failed or measured 0 are left out; servers without a target too", () => {
+		const saved = run("4k", [0.9, 0.9, 0.9]);
 		saved.records = saved.records.filter((r) => !(r.server === "echokit" && r.round === 2));
-		saved.records.push(record("4k", "node-pipe", 1, 50_000));
+		saved.records.push(record("4k", "node-pipe", 1, 50_000), record("4k", "__proto__", 1, 5));
+		const failed = saved.records.find((r) => r.server === "uppercase" && r.round === 1);
+		if (failed) failed.error = "load exited 1";
+		const zero = saved.records.find((r) => r.server === "echokit" && r.round === 3);
+		if (zero?.load) zero.load.report.messagesPerSec = 0;
+		saved.records.push(record("4k", "uppercase", 4, 90_000), record("4k", "echokit", 4, 100_000));
 		expect(poolRatios([saved]).map((p) => [p.server, p.rounds])).toEqual([["uppercase", 1]]);
+	});
+
+	test("under 6 rounds no verdict; a control whose interval excludes 1 says so", () => {
+		expect(poolRatios([run("4k", Array(5).fill(0.85))])[0]?.verdict).toBe("too few rounds");
+		const again = (shares: number[]) =>
+			poolRatios([
+				{
+					rounds: shares.length,
+					records: shares.flatMap((share, i) => [
+						record("4k", "echokit", i + 1, 100_000),
+						record("4k", "echokit-again", i + 1, 100_000 * share),
+					]),
+				},
+			])[0]?.verdict;
+		expect(again([0.9, 1.1, 0.95, 1.05, 1.0, 0.98])).toBe("control");
+		expect(again([0.9, 0.92, 0.91, 0.93, 0.9, 0.92])).toBe("control: interval excludes 1");
+	});
+
+	test("a record of the wrong shape, or twice in one round, is an error naming it", () => {
+		const bad = (records: unknown, names?: string[]) => () =>
+			poolRatios([{ rounds: 1, records } as SavedRun], names);
+		expect(bad(5)).toThrow("run 1: not a saved run");
+		expect(bad([null], ["a.json"])).toThrow("a.json, record 1: not an object");
+		expect(bad([{ round: "1", scenario: "4k", server: "echokit" }])).toThrow(
+			'"round" (an integer)',
+		);
+		const nan = record("4k", "echokit", 1, Number.NaN);
+		expect(bad([record("4k", "echokit", 1, 1), nan])).toThrow(
+			"record 2: load.report.messagesPerSec is not a number from 0 to",
+		);
+		const twice = [record("4k", "echokit", 1, 1), record("4k", "echokit", 1, 2)];
+		expect(bad(twice)).toThrow("record 2: a second echokit in 4k, round 1");
 	});
 });
 
@@ -70,15 +107,36 @@ describe("bun bench/pool.ts", () => {
 		return { stdout, stderr, code };
 	}
 
-	test("prints one row per target, with the verdict", async () => {
+	test("prints one row per target, with the verdict; the same run twice counts once", async () => {
 		const file = join(dir, "a.json");
 		await Bun.write(file, JSON.stringify(run("stream", Array(10).fill(0.86))));
-		const { stdout, code } = await pool(file, file);
+		const { stdout, stderr, code } = await pool(file, file);
 		expect(code).toBe(0);
 		expect(stdout).toContain(
-			"| stream   | uppercase | echokit |     20 |     0.860× |   0.860–0.860 |",
+			"| stream   | uppercase | echokit |     10 |     0.860× |   0.860–0.860 |",
 		);
 		expect(stdout).toContain("| met     |");
+		expect(stderr).toBe(`bench/pool.ts: ${file} is the same run as ${file}: counted once\n`);
+	});
+
+	test("--help: usage on stdout, exit 0", async () => {
+		const { stdout, code } = await pool("--help");
+		expect(code).toBe(0);
+		expect(stdout).toStartWith("usage: bun bench/pool.ts FILE...");
+	});
+
+	test.each([
+		["{}", "not a saved run"],
+		["[]", "not a saved run"],
+		["not json", "is not JSON"],
+		['{"records":[{"round":1}]}', "record 1: expected"],
+	])("%p: one line naming the problem, exit 2", async (text, problem) => {
+		const file = join(dir, "bad.json");
+		await Bun.write(file, text);
+		const { stderr, code } = await pool(file);
+		expect(code).toBe(2);
+		expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+		expect(stderr).toContain(problem);
 	});
 
 	test("no file, or one it cannot read: one line and exit 2", async () => {

@@ -46,7 +46,8 @@ export const clientArgs = {
 		type: "string",
 		alias: "m",
 		valueHint: "text",
-		description: "Send this message (repeatable, in order), half-close, print the replies, exit",
+		description:
+			"Send this message (repeatable, in order), half-close, print the replies, exit; not empty in raw framing over TCP",
 	},
 	tls: { type: "boolean", description: "Use TLS, verifying the server against the system's CAs" },
 	ca: {
@@ -208,19 +209,11 @@ export function resolveArgs(
 			: String(parsed.timeout ?? clientArgs.timeout.default);
 	const messages = scanned.messages;
 	const framing = parseFraming(String(parsed.framing ?? clientArgs.framing.default));
+	const port = parsePort(String(parsed.port ?? clientArgs.port.default));
+	const timeoutMs = parseTimeout(timeoutText);
 	if (udp) checkDatagramSizes(messages, framing);
 	else if (ws === undefined && framing === "raw") checkNoEmptyMessage(messages);
-	return {
-		host,
-		port: parsePort(String(parsed.port ?? clientArgs.port.default)),
-		framing,
-		timeoutMs: parseTimeout(timeoutText),
-		messages,
-		unix,
-		udp,
-		tls,
-		ws,
-	};
+	return { host, port, framing, timeoutMs, messages, unix, udp, tls, ws };
 }
 
 /** `wss://` without TLS flags: verify against the system's CAs, the host from the URL. */

@@ -210,6 +210,9 @@ describe("transports: --tls, --ca, --insecure, --servername, --unix, --udp", () 
 		expect(resolveLine(["--framing", "lines", "--message="]).messages).toEqual([""]);
 		expect(resolveLine(["--udp", "--message="]).messages).toEqual([""]);
 		expect(resolveLine(["--ws", "ws://127.0.0.1:1/", "--message="]).messages).toEqual([""]);
+		// Reported after the other flags' values, like every check of the messages.
+		expect(usageError(() => resolveLine(["--port", "abc", "-m", ""]))).toContain("--port");
+		expect(usageError(() => resolveLine(["--timeout", "0", "-m", ""]))).toContain("--timeout");
 	});
 
 	test("empty --ca and --servername are refused", () => {
