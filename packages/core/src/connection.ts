@@ -613,7 +613,7 @@ export class Connection implements ConnectionInfo {
 	 */
 	private moveTo(next: Phase): void {
 		const from = this.phase;
-		checkMove(from, next, this.label);
+		checkMove(from, next, this);
 		this.phase = next;
 		if (next !== Phase.closed) return;
 		const stats = this.settings.stats;

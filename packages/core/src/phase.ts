@@ -46,13 +46,17 @@ export function phaseName(phase: Phase): PhaseName {
 /**
  * The lifecycle's rule: forward only; into `lingering` only from `flushing`; out of
  * `handshaking` and `proxy` only to `reading` or `closed`.
+ * @param connection named in the error; its `label` (a string built from the peer's address) is
+ * read only then, not on every allowed move.
  * @throws Error naming both phases on any other move: a bug in the caller, never a client's doing.
  */
-export function checkMove(from: Phase, next: Phase, label: string): void {
+export function checkMove(from: Phase, next: Phase, connection: { readonly label: string }): void {
 	const allowed =
 		next > from &&
 		(next !== Phase.lingering || from === Phase.flushing) &&
 		(from > Phase.proxy || next === Phase.reading || next === Phase.closed);
 	if (allowed) return;
-	throw new Error(`connection ${label}: cannot move from ${phaseName(from)} to ${phaseName(next)}`);
+	throw new Error(
+		`connection ${connection.label}: cannot move from ${phaseName(from)} to ${phaseName(next)}`,
+	);
 }

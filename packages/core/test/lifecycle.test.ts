@@ -70,17 +70,27 @@ function deferred(): { plugin: AnyPlugin; release: () => Promise<void> } {
 }
 
 describe("the rule", () => {
+	test("an allowed move does not build the connection's label (a string per move)", () => {
+		const unread = {
+			get label(): string {
+				throw new Error("label read");
+			},
+		};
+		expect(() => checkMove(Phase.reading, Phase.draining, unread)).not.toThrow();
+		expect(() => checkMove(Phase.closed, Phase.reading, unread)).toThrow("label read");
+	});
+
 	test("forward only, into lingering only from flushing, out of handshaking and proxy only to reading or closed: every pair", () => {
 		const phases = Object.values(Phase);
 		const allowed: string[] = [];
 		for (const from of phases) {
 			for (const next of phases) {
 				try {
-					checkMove(from, next, "#1");
+					checkMove(from, next, { label: "#1" });
 					allowed.push(`${phaseName(from)}→${phaseName(next)}`);
 				} catch (error) {
 					expect(String(error)).toContain(
-						`cannot move from ${phaseName(from)} to ${phaseName(next)}`,
+						`connection #1: cannot move from ${phaseName(from)} to ${phaseName(next)}`,
 					);
 				}
 			}
