@@ -54,12 +54,14 @@ export class Connection implements ConnectionInfo {
 	/** Replies produced from one chunk, written with one syscall. */
 	private batch: Uint8Array[] = NONE;
 	private phase: Phase;
-	/** An async hook (transform or greeting) is in flight; input waits in `inbox`. */
+	/** An async hook (transform, greeting or `end`) is in flight; input waits in `inbox`. */
 	private busy = false;
 	/** Reading is paused: for backpressure, or because input is over. */
 	private paused = false;
 	/** The client sent FIN: all it will ever send has been read. */
 	private peerEnded = false;
+	/** The plugins' `end` hooks have been started (they run once, in `finish`). */
+	private endHooksRan = false;
 	/** Bun gives no port for a Unix socket client, nor for any socket after close: kept from accept. */
 	private readonly socketPort: number;
 	/** The client behind the proxy, from the PROXY header; `null` without one (or LOCAL, UNKNOWN). */
@@ -500,14 +502,40 @@ export class Connection implements ConnectionInfo {
 		if (!this.busy) this.finish();
 	}
 
-	/** Draining and nothing in flight: answer an unterminated last line, close once flushed. */
+	/**
+	 * Draining and nothing in flight: answer an unterminated last line, then send what the
+	 * plugins' `end` hooks return, and close once flushed.
+	 */
 	private finish(): void {
 		const last = this.settings.transforms.length > 0 ? this.lines?.take() : null;
 		if (last && !this.deliver(last, false, last, last.byteLength)) return;
+		if (this.settings.enders.length > 0 && !this.endHooksRan && !this.runEndHooks()) return;
 		this.writeBatch();
 		if (this.phase !== Phase.draining) return; // a write failed: closed
 		this.moveTo(Phase.flushing);
 		if (this.out.isEmpty) this.endFlushed();
+	}
+
+	/**
+	 * Runs the `end` hooks once and batches their replies, as a last message's.
+	 * @returns false when finishing must wait (an async hook) or stop (a failure).
+	 */
+	private runEndHooks(): boolean {
+		this.endHooksRan = true;
+		const ending = this.messages ? AS_TEXT : false; // as a greeting's: no terminator
+		let outcome: Outcome | Promise<Outcome>;
+		try {
+			outcome = (this.pipeline as Pipeline).end();
+		} catch (error) {
+			this.fail(error);
+			return false;
+		}
+		if (outcome instanceof Uint8Array || isNoReply(outcome)) {
+			this.reply(outcome, ending);
+			return true;
+		}
+		this.wait(outcome, ending); // settles into `finish` again
+		return false;
 	}
 
 	/**

@@ -36,7 +36,15 @@ export class EchoError extends Error {
 }
 
 /** Where a plugin went wrong: one of its hooks, or the options its factory was given. */
-export type PluginHook = "start" | "stop" | "open" | "greet" | "transform" | "close" | "options";
+export type PluginHook =
+	| "start"
+	| "stop"
+	| "open"
+	| "greet"
+	| "transform"
+	| "end"
+	| "close"
+	| "options";
 
 /**
  * A plugin failed, as data (after rollup's `RollupLog`): which plugin, in which hook, and for

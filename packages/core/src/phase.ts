@@ -14,7 +14,7 @@ import type { ConnectionPhase } from "./types.ts";
  *   plugin hook has run yet, so plugins see the header's address from `open` on.
  * - `reading`: messages are read, transformed and answered.
  * - `draining`: input is over (the client's FIN, the server's stop deadline); a transform still
- *   in flight finishes, and input held meanwhile is processed.
+ *   in flight finishes, input held meanwhile is processed, then the plugins' `end` hooks run.
  * - `flushing`: every reply is made; the outbound queue empties into the socket.
  * - `lingering`: our FIN is out; reading on, dropping what comes, until the client's FIN.
  * - `closed`: the socket is gone or cut; `close` hooks have run (if `open` ones did).

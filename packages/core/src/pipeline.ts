@@ -1,19 +1,26 @@
 /**
  * The plugin chain for one connection (or one UDP datagram): each plugin's context and state,
- * the message object handed to transforms, the run over the transforms in order, and the
- * greetings. Stays synchronous — no promise, no closure — for as long as every hook answers
- * synchronously.
+ * the message object handed to transforms, the run over the transforms in order, the
+ * greetings and the `end` hooks. Stays synchronous — no promise, no closure — for as long as
+ * every hook answers synchronously.
  */
 import { countPluginError } from "./counters.ts";
-import { PluginError, type PluginHook } from "./errors.ts";
+import { PluginError } from "./errors.ts";
+import {
+	addGreeting,
+	addOutcome,
+	endMessage,
+	failure,
+	isThenable,
+	joined,
+	type Outcome,
+} from "./hook-results.ts";
 import { describe } from "./options.ts";
 import { isNoReply, NO_REPLY } from "./plugin.ts";
 import { type ConnectionSettings, peerName, type Transform } from "./settings.ts";
-import { escapeControls } from "./text.ts";
 import type { ConnectionInfo, Greeting, Message, PluginContext, TransformResult } from "./types.ts";
 
-/** What the chain decided for one message: the reply's bytes, or nothing. */
-export type Outcome = Uint8Array | typeof NO_REPLY;
+export type { Outcome };
 
 export class Pipeline {
 	/** One context per plugin whose `open` hook ran, in plugin order. */
@@ -91,9 +98,65 @@ export class Pipeline {
 			}
 			addGreeting(parts, name, greeting);
 		}
-		// One greeting goes out as it is (no copy); several are joined for one write.
-		if (parts.length === 0) return NO_REPLY;
-		return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+		return joined(parts);
+	}
+
+	/**
+	 * The `end` hooks, in plugin order, once input is over and every message has been answered
+	 * (the flush step of a WHATWG Streams TransformStream): what plugin i's hook returns goes
+	 * through the transforms of the plugins after it, as one more message, then the next hook
+	 * runs. Their replies are joined into one outcome, or {@link NO_REPLY} when there is none.
+	 * Runs once per connection, never per message. Throws a {@link PluginError}; a returned
+	 * promise rejects with one.
+	 */
+	end(): Outcome | Promise<Outcome> {
+		return this.endFrom(0, []);
+	}
+
+	private endFrom(index: number, parts: Uint8Array[]): Outcome | Promise<Outcome> {
+		const enders = this.settings.enders;
+		for (let i = index; i < enders.length; i++) {
+			const { name, index: at, run } = enders[i] as Ender;
+			let outcome: Outcome | Promise<Outcome>;
+			try {
+				const result = run(this.contexts[at] as PluginContext<unknown>);
+				outcome = isThenable(result)
+					? Promise.resolve(result).then(
+							(settled) => this.runAfter(at, name, settled),
+							(error: unknown) => {
+								throw failure(name, "end", error);
+							},
+						)
+					: this.runAfter(at, name, result);
+			} catch (error) {
+				throw failure(name, "end", error); // kept as it is when a later transform failed
+			}
+			if (isThenable(outcome)) {
+				return outcome.then((settled) => this.endFrom(i + 1, addOutcome(parts, settled)));
+			}
+			addOutcome(parts, outcome);
+		}
+		return joined(parts);
+	}
+
+	/** One `end` hook's result, run through the transforms of the plugins after plugin `at`. */
+	private runAfter(at: number, name: string, result: TransformResult): Outcome | Promise<Outcome> {
+		const bytes = endMessage(name, result);
+		if (bytes === null) return NO_REPLY;
+		this.message.bytes = bytes;
+		this.message.writable = false; // the plugin made these bytes and may keep them
+		const transforms = this.settings.transforms;
+		let first = 0;
+		while (first < transforms.length && (transforms[first] as Transform).index <= at) first++;
+		try {
+			const outcome = this.runFrom(first);
+			if (!isThenable(outcome)) return outcome;
+			return outcome.then(undefined, (error: unknown) => {
+				throw this.asFailure(error);
+			});
+		} catch (error) {
+			throw this.asFailure(error);
+		}
 	}
 
 	/**
@@ -159,12 +222,14 @@ export class Pipeline {
 	}
 }
 
-/** A plugin that has a `greet` hook, with its position among all plugins. */
-export interface Greeter {
+/** A plugin that has a `greet` (or `end`) hook, with its position among all plugins. */
+export interface Hook<Result> {
 	readonly name: string;
 	readonly index: number;
-	readonly run: (ctx: PluginContext<unknown>) => Greeting | Promise<Greeting>;
+	readonly run: (ctx: PluginContext<unknown>) => Result | Promise<Result>;
 }
+export type Greeter = Hook<Greeting>;
+export type Ender = Hook<TransformResult>;
 
 /** The message object handed to transforms, reused for each message. */
 class ReusedMessage implements Message {
@@ -173,40 +238,6 @@ class ReusedMessage implements Message {
 	text(): string {
 		return decoder.decode(this.bytes);
 	}
-}
-
-/**
- * What a plugin threw, as a {@link PluginError} naming the plugin and hook (kept if it is one).
- * The reason is made one safe line: a plugin's error message often quotes what a client sent,
- * and must not let it forge log lines or drive a terminal.
- */
-function failure(plugin: string, hook: PluginHook, error: unknown): PluginError {
-	if (error instanceof PluginError) return error;
-	const reason = error instanceof Error ? error.message || error.name : String(error);
-	return new PluginError("E_PLUGIN", escapeControls(reason), { plugin, hook, cause: error });
-}
-
-/** Adds one hook's greeting to `parts` (and returns `parts`), or throws for a wrong value. */
-function addGreeting(parts: Uint8Array[], plugin: string, greeting: Greeting): Uint8Array[] {
-	if (greeting === null) return parts;
-	if (typeof greeting === "string") parts.push(Buffer.from(greeting));
-	else if (greeting instanceof Uint8Array) parts.push(greeting);
-	else {
-		throw new PluginError(
-			"E_PLUGIN_RESULT",
-			`returned ${describe(greeting)}; greet returns a string or Uint8Array to send, or null for nothing`,
-			{ plugin, hook: "greet" },
-		);
-	}
-	return parts;
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-	return (
-		typeof value === "object" &&
-		value !== null &&
-		typeof (value as PromiseLike<unknown>).then === "function"
-	);
 }
 
 function connectionName(connection: ConnectionInfo): string {

@@ -6,7 +6,7 @@ import { type AddressRanges, parseRanges } from "./cidr.ts";
 import { newTransportCounters } from "./counters.ts";
 import { EchoError } from "./errors.ts";
 import { openFileLimit, resolveMaxConnections } from "./fd-limit.ts";
-import type { Greeter } from "./pipeline.ts";
+import type { Ender, Greeter } from "./pipeline.ts";
 import type { EchoSocket } from "./socket.ts";
 import type {
 	AnyPlugin,
@@ -44,6 +44,8 @@ export interface ConnectionSettings {
 	readonly transforms: readonly Transform[];
 	/** The plugins with a `greet` hook, in order; empty for most servers. */
 	readonly greeters: readonly Greeter[];
+	/** The plugins with an `end` hook, in order; empty for most servers. */
+	readonly enders: readonly Ender[];
 	readonly logger: Logger;
 	/**
 	 * The server-wide facts no transport's counters hold; `server.stats()` adds the totals of
@@ -115,10 +117,12 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 	plugins.forEach(checkPlugin);
 	const transforms: Transform[] = [];
 	const greeters: Greeter[] = [];
+	const enders: Ender[] = [];
 	plugins.forEach((plugin, index) => {
 		const { name } = plugin;
 		if (plugin.transform) transforms.push({ name, index, run: plugin.transform.bind(plugin) });
 		if (plugin.greet) greeters.push({ name, index, run: plugin.greet.bind(plugin) });
+		if (plugin.end) enders.push({ name, index, run: plugin.end.bind(plugin) });
 	});
 	let lastId = 0;
 	return {
@@ -129,6 +133,7 @@ export function connectionSettings(options: ServerOptions): ConnectionSettings {
 		plugins,
 		transforms,
 		greeters,
+		enders,
 		logger,
 		stats: { peakQueuedBytes: 0, peakInboxBytes: 0, datagrams: 0 },
 		counters: newTransportCounters(plugins.map((plugin) => plugin.name)),
@@ -211,7 +216,15 @@ function checkPlugin(plugin: AnyPlugin, index: number): void {
 }
 
 /** Every hook a plugin may have, in the order a connection meets them (start/stop aside). */
-export const PLUGIN_HOOKS = ["start", "stop", "open", "greet", "transform", "close"] as const;
+export const PLUGIN_HOOKS = [
+	"start",
+	"stop",
+	"open",
+	"greet",
+	"transform",
+	"end",
+	"close",
+] as const;
 
 function positiveInteger(name: string, value: number): number {
 	if (!Number.isInteger(value) || value <= 0) invalid(name, value, "a positive integer");

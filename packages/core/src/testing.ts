@@ -26,7 +26,11 @@ export interface TestPluginOptions {
 export interface PluginTester {
 	/** Feeds a copy of the bytes as one socket read, then waits until every transform so far has settled. */
 	send(data: string | Uint8Array): Promise<void>;
-	/** Half-closes as a client would (FIN), then waits until the connection is done. */
+	/**
+	 * Half-closes as a client would (FIN): an unterminated last line is answered, the plugins'
+	 * `end` hooks run (async ones awaited) and what they return is recorded; then waits until
+	 * the connection is done.
+	 */
 	end(): Promise<void>;
 	/** Waits until nothing is in flight: an async greeting, or async transforms. */
 	idle(): Promise<void>;

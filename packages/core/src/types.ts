@@ -215,6 +215,43 @@ export interface Plugin<State = undefined> {
 		message: Message,
 		ctx: PluginContext<State>,
 	): TransformResult | Promise<TransformResult>;
+	/**
+	 * Input is over: send what this plugin still holds (half a character, a partial record, a
+	 * summary). The flush step of a stream transform — the source of the rule is WHATWG
+	 * Streams' `TransformStream` `flush` (Node's `Transform#_flush`).
+	 *
+	 * When: once per connection, when input ended normally and every message before it has
+	 * been answered (in `lines` framing, an unterminated last line included): after the
+	 * client's half-close (FIN) on TCP, TLS and Unix sockets, and when the server stops
+	 * gracefully (it stops reading and answers what was read, on a WebSocket too). Not after a
+	 * plugin failure, a line or message too long, a reset, the idle timeout or the cut at a
+	 * stop's `closeTimeoutMs` (which also drops an `end` still in flight); not
+	 * when a WebSocket client closes (its Close frame ends both directions: nothing can be sent
+	 * after it); never for UDP datagrams (no connection). Always before `close`.
+	 *
+	 * Order: plugin i's `end` runs, what it returns goes through the `transform` of every later
+	 * plugin as one more message (never cut into lines; its reply gets no line terminator), then
+	 * plugin i+1's `end` runs, and so on. The replies are sent, in that order, before the server
+	 * half-closes or closes.
+	 *
+	 * Returns a `string` or `Uint8Array` (one more message), `null` or {@link NO_REPLY} (nothing),
+	 * or a promise of one. A hook that throws, rejects or returns anything else is a plugin error,
+	 * as for `transform` (logged with the plugin's name and hook `end`, counted): no `end` reply
+	 * is sent, the replies already due are, and the connection closes. A plugin without `end`
+	 * costs nothing.
+	 * @example
+	 * // Counts lines and says how many once the client is done.
+	 * definePlugin({
+	 *   name: "count-lines",
+	 *   open: () => ({ lines: 0 }),
+	 *   transform: (_message, ctx) => {
+	 *     ctx.state.lines++;
+	 *     return null;
+	 *   },
+	 *   end: (ctx) => `${ctx.state.lines} lines\n`,
+	 * });
+	 */
+	end?(ctx: PluginContext<State>): TransformResult | Promise<TransformResult>;
 }
 
 /** A plugin of any state type, as lists of plugins hold them. */
@@ -448,7 +485,7 @@ export interface TransportStats {
 	/** TLS handshakes that failed or that the client left. */
 	handshakeFailures: number;
 	/**
-	 * Failures of plugin hooks (`open`, `greet`, `transform`, `close`) on this transport's
+	 * Failures of plugin hooks (`open`, `greet`, `transform`, `end`, `close`) on this transport's
 	 * connections or datagrams, by plugin name; every plugin of the server is present, from 0.
 	 */
 	pluginErrors: Record<string, number>;

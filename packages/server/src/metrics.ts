@@ -138,7 +138,7 @@ export function createMetrics(stats: () => ServerStats, options: MetricsOptions 
 	);
 	new Counter({
 		name: "echokit_plugin_errors_total",
-		help: "Plugin hook failures (open, greet, transform, close) on connections and datagrams, by plugin.",
+		help: "Plugin hook failures (open, greet, transform, end, close) on connections and datagrams, by plugin.",
 		labelNames: ["transport", "plugin"],
 		registers,
 		collect() {

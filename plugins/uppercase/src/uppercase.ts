@@ -19,9 +19,10 @@ interface UppercaseState {
  * (possibly nothing); the held byte goes out, uppercased, with the next read. In `lines` framing
  * every valid line ends on a character boundary, so the decoder holds nothing between lines.
  *
- * Bytes that are not valid UTF-8 come back as U+FFFD. An incomplete character still held when
- * the input ends is dropped, not sent as U+FFFD: the engine gives plugins no hook between the
- * client's half-close and the close to flush it.
+ * Bytes that are not valid UTF-8 come back as U+FFFD. So does an incomplete character still
+ * held when the input ends (the client half-closed, or the server stops gracefully): the
+ * plugin's `end` hook flushes the decoder, so `caf` + `0xC3` then FIN comes back as `CAF` then
+ * U+FFFD (bytes `EF BF BD`), as `TextDecoder` decodes the same bytes in one go.
  *
  * @example
  * import { startServer } from "@echokit/core";
@@ -47,6 +48,14 @@ export function uppercase(options?: Record<string, never>): Plugin<UppercaseStat
 			if (bytes.byteLength > 0) state.pending = (bytes[bytes.byteLength - 1] as number) >= 0x80;
 			// "" means only part of a character has arrived: reply with nothing yet, never the raw bytes.
 			return text === "" ? EMPTY : text.toUpperCase();
+		},
+		end({ state }) {
+			// Input is over: a part of a character still held decodes as U+FFFD (WHATWG Encoding's
+			// decode without `stream`); nothing held, nothing sent.
+			if (!state.pending || state.decoder === null) return null;
+			state.pending = false;
+			const text = state.decoder.decode();
+			return text === "" ? null : text.toUpperCase();
 		},
 	});
 }

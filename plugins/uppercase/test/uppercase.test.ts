@@ -35,6 +35,48 @@ test("lines framing: a character split across reads inside a line", async () => 
 	expect(t.text).toBe("CAFÉ\n");
 });
 
+test("an unfinished character when the input ends comes back as U+FFFD (end flushes the decoder)", async () => {
+	const raw = testPlugin(uppercase());
+	await raw.send(Uint8Array.of(0x63, 0x61, 0x66, 0xc3));
+	expect(raw.text).toBe("CAF");
+	await raw.end();
+	expect(Buffer.from(raw.bytes).toString("hex")).toBe("434146efbfbd");
+	// lines: the unterminated last line is answered first, then the flushed half character.
+	const lines = testPlugin(uppercase(), { framing: "lines" });
+	await lines.send(Uint8Array.of(0x61, 0x0a, 0x63, 0x61, 0x66, 0xc3));
+	await lines.end();
+	expect(lines.text).toBe("A\nCAF\uFFFD");
+});
+
+test("a character completed before the input ends: end adds nothing", async () => {
+	const t = testPlugin(uppercase());
+	await t.send(Uint8Array.of(0xc3));
+	await t.send(Uint8Array.of(0xa9));
+	await t.end();
+	expect(Buffer.from(t.bytes).toString("hex")).toBe("c389"); // É, and nothing after it
+	expect(t.closed).toBe(true);
+	// Held state is cleared: the hook ran once and found nothing to flush.
+	const plugin = uppercase();
+	const end = plugin.end as NonNullable<typeof plugin.end>;
+	const ctx = { connection: CONNECTION, logger: console, state: { decoder: null, pending: false } };
+	expect(end(ctx)).toBeNull();
+});
+
+test("any bytes, split anywhere, then FIN: the replies join to the uppercased whole decode", async () => {
+	const input = fc.uint8Array({ maxLength: 300 });
+	const cuts = fc.array(fc.nat({ max: 300 }), { maxLength: 8 });
+	await fc.assert(
+		fc.asyncProperty(input, cuts, async (bytes, at) => {
+			const t = testPlugin(uppercase());
+			for (const chunk of split(bytes, at)) await t.send(chunk);
+			await t.end();
+			const whole = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes).toUpperCase();
+			expect(Buffer.from(t.bytes)).toEqual(Buffer.from(whole));
+		}),
+		{ numRuns: 300 },
+	);
+});
+
 test("an unfinished character followed by ASCII becomes U+FFFD, then the ASCII", async () => {
 	const t = testPlugin(uppercase());
 	await t.send(Uint8Array.of(0xc3));
@@ -95,6 +137,37 @@ test("real socket: é sent as two separate reads comes back as É", async () => 
 		await client.send(Uint8Array.of(0xa9));
 		await client.end();
 		expect(new TextDecoder().decode(await client.readAll())).toBe("É");
+		expect(reads).toEqual([1, 1]);
+	} finally {
+		await server.stop();
+	}
+});
+
+test("real socket: 0xC3 then FIN comes back as EF BF BD; é split across reads then FIN as É alone", async () => {
+	const reads: number[] = [];
+	let read = Promise.withResolvers<void>();
+	const probe = definePlugin({
+		name: "probe",
+		transform: ({ bytes }) => {
+			reads.push(bytes.byteLength);
+			read.resolve();
+			return null;
+		},
+	});
+	const server = await startServer({ port: 0, plugins: [probe, uppercase()] });
+	try {
+		const half = await connect({ port: server.port });
+		await half.send(Uint8Array.of(0xc3));
+		await half.end();
+		expect(Buffer.from(await half.readAll()).toString("hex")).toBe("efbfbd");
+		const split = await connect({ port: server.port });
+		reads.length = 0;
+		read = Promise.withResolvers<void>();
+		await split.send(Uint8Array.of(0xc3));
+		await read.promise; // the server has read the first byte: the second is another read
+		await split.send(Uint8Array.of(0xa9));
+		await split.end();
+		expect(Buffer.from(await split.readAll()).toString("hex")).toBe("c389");
 		expect(reads).toEqual([1, 1]);
 	} finally {
 		await server.stop();
