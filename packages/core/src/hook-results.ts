@@ -64,6 +64,7 @@ export function joined(parts: Uint8Array[]): Outcome {
 	return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
 }
 
+/** A promise or any object with a `then` method: what an async hook returns. */
 export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 	return (
 		typeof value === "object" &&
