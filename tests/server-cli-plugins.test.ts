@@ -139,7 +139,7 @@ export default definePlugin({
 		// The replies due before the bad message go out; then that connection closes.
 		expect(await exchange(port, "ok\nbad\nnever\n")).toBe("ok\n");
 		await server.waitFor(
-			/plugin "forgetful" failed in transform: returned undefined; .* is a return missing\? \(connection #2 127\.0\.0\.1:\d+\)/,
+			/plugin "forgetful" failed in transform: returned undefined; .* is a return missing\? \(E_PLUGIN_RESULT, connection #2 127\.0\.0\.1:\d+\)/,
 			"stderr",
 		);
 		// Logged once, and everyone else goes on.
@@ -192,7 +192,7 @@ test("--json: a plugin failure carries its code, plugin, hook and connection as 
 	expect(line).toMatchObject({
 		level: "error",
 		message: expect.stringMatching(
-			/^plugin "parse" failed in transform: not a number: abc \(connection #1 /,
+			/^plugin "parse" failed in transform: not a number: abc \(E_PLUGIN, connection #1 /,
 		),
 		code: "E_PLUGIN",
 		plugin: "parse",

@@ -607,11 +607,13 @@ export class Connection implements ConnectionInfo {
 		const { logger } = this.settings;
 		const reason = error instanceof PluginError ? error.message : String(error);
 		const fields = this.fields("plugin_error");
+		let code = "";
 		if (error instanceof PluginError) {
 			Object.assign(fields, { code: error.code, plugin: error.plugin, hook: error.hook });
 			countPluginError(this.counters, error.plugin);
+			code = `${error.code}, `;
 		}
-		logger.error(`${reason} (connection ${this.label})`, fields);
+		logger.error(`${reason} (${code}connection ${this.label})`, fields);
 		logStack(logger, error);
 		this.busy = false;
 		this.ending = "error";

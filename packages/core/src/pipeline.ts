@@ -58,7 +58,7 @@ export class Pipeline {
 				const name = plugin?.name ?? "?";
 				const { message, code } = failure(name, "close", error);
 				countPluginError(this.settings.counters[this.connection.transport], name);
-				logger.error(`${message} (${connectionName(this.connection)})`, {
+				logger.error(`${message} (${code}, ${connectionName(this.connection)})`, {
 					event: "plugin_error",
 					code,
 					plugin: name,
@@ -240,8 +240,11 @@ class ReusedMessage implements Message {
 	}
 }
 
+/** Where a failure happened, as the other error lines say it: a connection, or a datagram. */
 function connectionName(connection: ConnectionInfo): string {
-	return `connection #${connection.id} ${peerName(connection)}`;
+	return connection.transport === "udp"
+		? `datagram from ${peerName(connection)}`
+		: `connection #${connection.id} ${peerName(connection)}`;
 }
 
 // A leading U+FEFF is part of the message, not something to strip.

@@ -6,12 +6,17 @@
 import { Connection } from "./connection.ts";
 import { connectionSettings } from "./settings.ts";
 import type { EchoSocket } from "./socket.ts";
-import type { AnyPlugin, Framing, Logger } from "./types.ts";
+import type { AnyPlugin, Framing, LogFields, Logger } from "./types.ts";
 
 /** One line a plugin (or the engine) logged during a test. */
 export interface LoggedLine {
 	level: "debug" | "info" | "warn" | "error";
 	message: string;
+	/**
+	 * The line's fields, as a logger gets them: for a plugin failure `event: "plugin_error"`,
+	 * `code` (`E_PLUGIN`, `E_PLUGIN_RESULT`), `plugin` and `hook`. Absent when the line has none.
+	 */
+	fields?: LogFields;
 }
 
 /** Options of {@link testPlugin}. */
@@ -24,7 +29,11 @@ export interface TestPluginOptions {
 
 /** A fake connection running the plugins under test. */
 export interface PluginTester {
-	/** Feeds a copy of the bytes as one socket read, then waits until every transform so far has settled. */
+	/**
+	 * Feeds a copy of the bytes as one socket read, then waits until every transform so far has
+	 * settled. Ignored once the server side closed (a plugin failed); throws after {@link end}:
+	 * a client sends nothing after its half-close.
+	 */
 	send(data: string | Uint8Array): Promise<void>;
 	/**
 	 * Half-closes as a client would (FIN): an unterminated last line is answered, the plugins'
@@ -60,11 +69,16 @@ export function testPlugin(
 	options: TestPluginOptions = {},
 ): PluginTester {
 	const logs: LoggedLine[] = [];
+	const log =
+		(level: LoggedLine["level"]) =>
+		(message: string, fields?: LogFields): void => {
+			logs.push(fields === undefined ? { level, message } : { level, message, fields });
+		};
 	const logger: Logger = {
-		debug: (message) => logs.push({ level: "debug", message }),
-		info: (message) => logs.push({ level: "info", message }),
-		warn: (message) => logs.push({ level: "warn", message }),
-		error: (message) => logs.push({ level: "error", message }),
+		debug: log("debug"),
+		info: log("info"),
+		warn: log("warn"),
+		error: log("error"),
 	};
 	const list = Array.isArray(plugins) ? plugins : [plugins as AnyPlugin];
 	const settings = connectionSettings({ ...options, plugins: list, logger });
@@ -76,14 +90,20 @@ export function testPlugin(
 		// Async transforms settle on later ticks; wait until the connection has nothing in flight.
 		while (connection.isBusy && !socket.ended) await Bun.sleep(1);
 	};
+	let ended = false;
 	return {
 		async send(data) {
+			if (ended)
+				throw new Error(
+					"testPlugin: send() after end(): a client sends nothing after its half-close",
+				);
 			// A fresh buffer, as Bun gives each read: a plugin may change it (`message.writable`),
 			// and the caller's array must stay as it was.
 			if (!socket.ended) connection.onData(Buffer.from(data));
 			await settle();
 		},
 		async end() {
+			ended = true;
 			connection.onEnd();
 			await settle();
 		},

@@ -47,7 +47,8 @@ export interface Logger {
  * - `tls_handshake`: a TLS handshake failed, or did not finish in time.
  * - `idle_timeout`: a connection closed by the idle timeout.
  * - `line_too_long`: a line longer than `maxLineBytes`.
- * - `plugin_error`: a plugin hook threw or rejected (the line also has `plugin`).
+ * - `plugin_error`: a plugin hook threw, rejected or returned a value its contract does not allow
+ *   (the line also has `code`, `plugin` and `hook`).
  * - `stop`: a connection cut by a stop (deadline passed, or never started).
  */
 export type LogEvent =
@@ -412,8 +413,8 @@ export interface ServerStats {
 	/** The most outbound bytes ever queued for one connection. */
 	peakQueuedBytes: number;
 	/**
-	 * The most input bytes ever held for one connection while an async hook (transform or
-	 * greeting) was in flight. Counts toward the high-water mark with the queued replies.
+	 * The most input bytes ever held for one connection while an async hook (transform,
+	 * greeting or `end`) was in flight. Counts toward the high-water mark with the queued replies.
 	 */
 	peakInboxBytes: number;
 	/** Times reading was paused because a client did not read its replies. */

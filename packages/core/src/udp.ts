@@ -60,7 +60,7 @@ export async function serveUdp(
 					const { code, plugin, hook } = failure;
 					countPluginError(counters, plugin);
 					const remote = peerName({ remoteAddress, remotePort });
-					logger.error(`${failure.message} (datagram from ${remote})`, {
+					logger.error(`${failure.message} (${code}, datagram from ${remote})`, {
 						event: "plugin_error",
 						code,
 						plugin,

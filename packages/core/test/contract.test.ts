@@ -60,7 +60,9 @@ describe("a transform result outside TransformResult is a plugin error", () => {
 					expect(errors).toHaveLength(1);
 					expect(errors[0]?.message).toStartWith('plugin "forgetful" failed in transform: ');
 					expect(errors[0]?.message).toMatch(message);
-					expect(errors[0]?.message).toMatch(/\(connection #2 127\.0\.0\.1:\d+\)$/);
+					expect(errors[0]?.message).toMatch(
+						/ \(E_PLUGIN_RESULT, connection #2 127\.0\.0\.1:\d+\)$/,
+					);
 					good.close();
 				} finally {
 					await server.stop();
@@ -89,8 +91,24 @@ describe("a transform result outside TransformResult is a plugin error", () => {
 				message: expect.stringContaining(
 					'plugin "forgetful" failed in transform: returned undefined;',
 				),
+				fields: expect.objectContaining({
+					event: "plugin_error",
+					code: "E_PLUGIN_RESULT",
+					plugin: "forgetful",
+					hook: "transform",
+				}),
 			},
 		]);
+		await t.send("c\n"); // the server closed: a late read is dropped, as by a real socket
+		expect(t.text).toBe("");
+	});
+
+	test("testPlugin: send() after end() is a mistake in the test, and says so", async () => {
+		const t = testPlugin(returning("sync", null), { framing: "lines" });
+		await t.send("a\n");
+		await t.end();
+		await expect(t.send("b\n")).rejects.toThrow("send() after end()");
+		expect(t.text).toBe("a\n");
 	});
 
 	test("null still passes on, NO_REPLY still replies nothing: the checks cost no valid result", async () => {
@@ -181,7 +199,7 @@ describe("a failure line is one safe line, and the stack is there at debug", () 
 			await waitFor("the error line", () => logger.lines.some((l) => l.level === "error"));
 			const [line] = logger.lines.filter((l) => l.level === "error");
 			expect(line?.message).toStartWith(
-				'plugin "parse" failed in transform: not a number: abc\\nechokit: fake "admin" logged in\\n\\x1b[2J\\x1b[31mred\\u2028 (connection #1 ',
+				'plugin "parse" failed in transform: not a number: abc\\nechokit: fake "admin" logged in\\n\\x1b[2J\\x1b[31mred\\u2028 (E_PLUGIN, connection #1 ',
 			);
 			expect(line?.message).not.toContain("\n");
 			expect(line?.message).not.toContain("\u001b");

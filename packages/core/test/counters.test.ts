@@ -17,7 +17,7 @@ import {
 	type TransportStats,
 } from "../src/index.ts";
 import { lazyCertificate } from "./fixtures/tls-cert.ts";
-import { decoder, randomBytes, waitFor } from "./helpers.ts";
+import { decoder, randomBytes, recordingLogger, waitFor } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "echokit-counters-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,6 +110,45 @@ describe("per-transport counters", () => {
 			const tcp = await closedAll(server, 1);
 			expect(tcp.pluginErrors).toEqual({ boom: 1, quiet: 0, closer: 1 });
 		});
+	});
+
+	test("each plugin failure is one error line ending in its code and where: connection or datagram", async () => {
+		const logger = recordingLogger();
+		const boom = definePlugin({
+			name: "boom",
+			transform: (message) => {
+				if (message.text() === "boom") throw new Error("asked to");
+				return message.text() === "none" ? (undefined as unknown as null) : null;
+			},
+			close: () => {
+				throw new Error("close fails");
+			},
+		});
+		await withServer({ udp: true, logger, plugins: [boom] }, async (server) => {
+			const client = await connect({ port: server.port });
+			client.write("boom");
+			await client.readAll();
+			await exchangeDatagram("none", { port: server.port, timeoutMs: 300 });
+			await waitFor(
+				"four error lines",
+				() => logger.lines.filter((l) => l.level === "error").length === 4,
+			);
+		});
+		const errors = logger.lines.filter((l) => l.level === "error").map((l) => l.message);
+		expect(errors).toEqual([
+			expect.stringMatching(
+				/^plugin "boom" failed in transform: asked to \(E_PLUGIN, connection #\d+ 127\.0\.0\.1:\d+\)$/,
+			),
+			expect.stringMatching(
+				/^plugin "boom" failed in close: close fails \(E_PLUGIN, connection #\d+ 127\.0\.0\.1:\d+\)$/,
+			),
+			expect.stringMatching(
+				/^plugin "boom" failed in transform: returned undefined; .* \(E_PLUGIN_RESULT, datagram from 127\.0\.0\.1:\d+\)$/,
+			),
+			expect.stringMatching(
+				/^plugin "boom" failed in close: close fails \(E_PLUGIN, datagram from 127\.0\.0\.1:\d+\)$/,
+			),
+		]);
 	});
 
 	test("backpressure pauses and idle timeouts are counted", async () => {

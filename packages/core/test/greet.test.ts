@@ -126,12 +126,12 @@ describe("a greeting that fails closes only that connection", () => {
 					throw new Error("no hello");
 				},
 			},
-			/^plugin "rude" failed in greet: no hello \(connection #\d+ /,
+			/^plugin "rude" failed in greet: no hello \(E_PLUGIN, connection #\d+ /,
 		],
 		[
 			"rejects",
 			{ name: "rude", greet: () => Promise.reject(new Error("no hello")) },
-			/^plugin "rude" failed in greet: no hello \(connection #\d+ /,
+			/^plugin "rude" failed in greet: no hello \(E_PLUGIN, connection #\d+ /,
 		],
 		[
 			"returns undefined",
