@@ -22,19 +22,16 @@ export function failure(plugin: string, hook: PluginHook, error: unknown): Plugi
 	return new PluginError("E_PLUGIN", escapeControls(reason), { plugin, hook, cause: error });
 }
 
-/** Adds one hook's greeting to `parts` (and returns `parts`), or throws for a wrong value. */
-export function addGreeting(parts: Uint8Array[], plugin: string, greeting: Greeting): Uint8Array[] {
-	if (greeting === null) return parts;
-	if (typeof greeting === "string") parts.push(Buffer.from(greeting));
-	else if (greeting instanceof Uint8Array) parts.push(greeting);
-	else {
-		throw new PluginError(
-			"E_PLUGIN_RESULT",
-			`returned ${describe(greeting)}; greet returns a string or Uint8Array to send, or null for nothing`,
-			{ plugin, hook: "greet" },
-		);
-	}
-	return parts;
+/** A `greet` hook's result as an outcome, or throws `E_PLUGIN_RESULT` for a wrong value. */
+export function greetingOf(plugin: string, greeting: Greeting): Outcome {
+	if (greeting === null) return NO_REPLY;
+	if (typeof greeting === "string") return Buffer.from(greeting);
+	if (greeting instanceof Uint8Array) return greeting;
+	throw new PluginError(
+		"E_PLUGIN_RESULT",
+		`returned ${describe(greeting)}; greet returns a string or Uint8Array to send, or null for nothing`,
+		{ plugin, hook: "greet" },
+	);
 }
 
 /**

@@ -7,10 +7,10 @@
 import { countPluginError } from "./counters.ts";
 import { PluginError } from "./errors.ts";
 import {
-	addGreeting,
 	addOutcome,
 	endMessage,
 	failure,
+	greetingOf,
 	isThenable,
 	joined,
 	type Outcome,
@@ -75,30 +75,9 @@ export class Pipeline {
 	 * {@link PluginError}; a returned promise rejects with one.
 	 */
 	greet(): Outcome | Promise<Outcome> {
-		return this.greetFrom(0, []);
-	}
-
-	private greetFrom(index: number, parts: Uint8Array[]): Outcome | Promise<Outcome> {
-		const greeters = this.settings.greeters;
-		for (let i = index; i < greeters.length; i++) {
-			const { name, index: at, run } = greeters[i] as Greeter;
-			let greeting: Greeting | PromiseLike<Greeting>;
-			try {
-				greeting = run(this.contexts[at] as PluginContext<unknown>);
-			} catch (error) {
-				throw failure(name, "greet", error);
-			}
-			if (isThenable(greeting)) {
-				return Promise.resolve(greeting).then(
-					(settled) => this.greetFrom(i + 1, addGreeting(parts, name, settled)),
-					(error: unknown) => {
-						throw failure(name, "greet", error);
-					},
-				);
-			}
-			addGreeting(parts, name, greeting);
-		}
-		return joined(parts);
+		return this.hooksFrom(this.settings.greeters, "greet", 0, [], (_at, name, greeting) =>
+			greetingOf(name, greeting),
+		);
 	}
 
 	/**
@@ -110,29 +89,42 @@ export class Pipeline {
 	 * promise rejects with one.
 	 */
 	end(): Outcome | Promise<Outcome> {
-		return this.endFrom(0, []);
+		return this.hooksFrom(this.settings.enders, "end", 0, [], (at, name, result) =>
+			this.runAfter(at, name, result),
+		);
 	}
 
-	private endFrom(index: number, parts: Uint8Array[]): Outcome | Promise<Outcome> {
-		const enders = this.settings.enders;
-		for (let i = index; i < enders.length; i++) {
-			const { name, index: at, run } = enders[i] as Ender;
+	/**
+	 * Runs `hooks` from `index` on, one after the other (an async one's settling starts the
+	 * next), each result made an outcome by `outcomeOf`, and joins the outcomes into one.
+	 */
+	private hooksFrom<Result>(
+		hooks: readonly Hook<Result>[],
+		hook: "greet" | "end",
+		index: number,
+		parts: Uint8Array[],
+		outcomeOf: (at: number, name: string, result: Result) => Outcome | Promise<Outcome>,
+	): Outcome | Promise<Outcome> {
+		for (let i = index; i < hooks.length; i++) {
+			const { name, index: at, run } = hooks[i] as Hook<Result>;
 			let outcome: Outcome | Promise<Outcome>;
 			try {
 				const result = run(this.contexts[at] as PluginContext<unknown>);
 				outcome = isThenable(result)
 					? Promise.resolve(result).then(
-							(settled) => this.runAfter(at, name, settled),
+							(settled) => outcomeOf(at, name, settled),
 							(error: unknown) => {
-								throw failure(name, "end", error);
+								throw failure(name, hook, error);
 							},
 						)
-					: this.runAfter(at, name, result);
+					: outcomeOf(at, name, result);
 			} catch (error) {
-				throw failure(name, "end", error); // kept as it is when a later transform failed
+				throw failure(name, hook, error); // a PluginError (a wrong result, a later transform) kept
 			}
 			if (isThenable(outcome)) {
-				return outcome.then((settled) => this.endFrom(i + 1, addOutcome(parts, settled)));
+				return outcome.then((settled) =>
+					this.hooksFrom(hooks, hook, i + 1, addOutcome(parts, settled), outcomeOf),
+				);
 			}
 			addOutcome(parts, outcome);
 		}
