@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import {
-	EchoError,
-	type EchoServer,
-	exchangeDatagram,
-	type ResolvedAddress,
-	startServer,
-} from "../src/index.ts";
+import { describe, expect, test } from "bun:test";
+import { EchoError, exchangeDatagram, type ResolvedAddress, startServer } from "../src/index.ts";
+import { stoppedAfterEach } from "./helpers.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("exchangeDatagram", () => {
-	const servers: EchoServer[] = [];
-	afterEach(async () => {
-		await Promise.all(servers.splice(0).map((server) => server.stop()));
-	});
+	const servers = stoppedAfterEach({});
 
 	test("returns the reply from a UDP echo server", async () => {
 		const server = await startServer({ port: 0, udp: true });
@@ -40,10 +32,7 @@ describe("exchangeDatagram", () => {
 });
 
 describe("exchangeDatagram over IPv6 and host names", () => {
-	const servers: EchoServer[] = [];
-	afterEach(async () => {
-		await Promise.all(servers.splice(0).map((server) => server.stop()));
-	});
+	const servers = stoppedAfterEach({});
 	const serveUdp = async (hostname: string) => {
 		const server = await startServer({ hostname, port: 0, udp: true });
 		servers.push(server);

@@ -3,7 +3,7 @@
  * every message was answered — its output through the later plugins' transforms, in plugin
  * order, before the server half-closes or closes; not after a failure, a reset or a timeout.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import {
 	type AnyPlugin,
 	connect,
@@ -14,14 +14,10 @@ import {
 	startServer,
 } from "../src/index.ts";
 import { testPlugin } from "../src/testing.ts";
-import { decoder, recordingLogger, waitFor } from "./helpers.ts";
+import { decoder, recordingLogger, stoppedAfterEach, waitFor } from "./helpers.ts";
 import { openWebSocket } from "./websocket-client.ts";
 
-const servers: EchoServer[] = [];
-afterEach(async () => {
-	for (const server of servers.splice(0))
-		await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
-});
+const servers = stoppedAfterEach();
 
 async function serve(options: ServerOptions): Promise<EchoServer> {
 	const server = await startServer({ port: 0, ...options });

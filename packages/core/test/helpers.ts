@@ -2,7 +2,8 @@
  * Small helpers shared by the core tests: random data, polling for a condition, a recording
  * logger. Not a test file itself.
  */
-import type { EchoClient, LogFields, Logger } from "../src/index.ts";
+import { afterEach } from "bun:test";
+import type { EchoClient, EchoServer, LogFields, Logger, StopOptions } from "../src/index.ts";
 
 /** `length` random bytes (crypto.getRandomValues fills at most 64 KiB per call). */
 export function randomBytes(length: number): Uint8Array {
@@ -144,4 +145,18 @@ export function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 		if (piece.byteLength > 0) pieces.push(piece);
 	}
 	return pieces;
+}
+
+/**
+ * The servers a test file starts: push each one; after every test they are stopped with
+ * `options` (default: at once, nothing drained). Call at module or `describe` level.
+ */
+export function stoppedAfterEach(
+	options: StopOptions = { drainTimeoutMs: 0, closeTimeoutMs: 0 },
+): EchoServer[] {
+	const servers: EchoServer[] = [];
+	afterEach(async () => {
+		await Promise.all(servers.splice(0).map((server) => server.stop(options)));
+	});
+	return servers;
 }

@@ -8,16 +8,10 @@
  * handler runs, so the healthy reply is sent right after the bounce, every round (the case that
  * lost replies: the pending error was handed to that send, which then sent nothing).
  */
-import { afterEach, describe, expect, test } from "bun:test";
-import {
-	type AnyPlugin,
-	definePlugin,
-	type EchoServer,
-	exchangeDatagram,
-	startServer,
-} from "../src/index.ts";
+import { describe, expect, test } from "bun:test";
+import { type AnyPlugin, definePlugin, exchangeDatagram, startServer } from "../src/index.ts";
 import { bounceRounds } from "./fixtures/udp-bounce.ts";
-import { decoder, recordingLogger } from "./helpers.ts";
+import { decoder, recordingLogger, stoppedAfterEach } from "./helpers.ts";
 
 const ROUNDS = 100;
 
@@ -29,12 +23,7 @@ const paths: [string, AnyPlugin[]][] = [
 	["an async transform", [later]],
 ];
 
-const servers: EchoServer[] = [];
-afterEach(async () => {
-	await Promise.all(
-		servers.splice(0).map((server) => server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 100 })),
-	);
-});
+const servers = stoppedAfterEach({ drainTimeoutMs: 0, closeTimeoutMs: 100 });
 
 describe.each(["127.0.0.1", "::1"])("UDP over %s", (host) => {
 	test.each(paths)(

@@ -6,17 +6,14 @@
  * or half a request) for its own ~10 s whatever `idleTimeout` says: not tested here, nothing of
  * ours decides it.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { type EchoServer, type ServerOptions, startServer } from "../src/index.ts";
+import { type ServerOptions, startServer } from "../src/index.ts";
 import { httpIdleSeconds } from "../src/websocket.ts";
+import { stoppedAfterEach } from "./helpers.ts";
 import { openWebSocket } from "./websocket-client.ts";
 
-const servers: EchoServer[] = [];
-afterEach(async () => {
-	for (const server of servers.splice(0))
-		await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
-});
+const servers = stoppedAfterEach();
 
 async function serve(options: ServerOptions): Promise<number> {
 	const server = await startServer({ port: 0, webSocket: { port: 0 }, ...options });

@@ -3,7 +3,7 @@
  * hand-written one for what a good client never does): the same plugin pipeline as TCP, text
  * and binary kept apart, the limits, backpressure and the close codes of RFC 6455 §7.4.1.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,14 +16,10 @@ import {
 	startServer,
 } from "../src/index.ts";
 import { makeCertificate } from "./fixtures/tls-cert.ts";
-import { encoder, recordingLogger, waitFor, waitForSteady } from "./helpers.ts";
+import { encoder, recordingLogger, stoppedAfterEach, waitFor, waitForSteady } from "./helpers.ts";
 import { closeCodeIn, openWebSocket, rawWebSocket } from "./websocket-client.ts";
 
-const servers: EchoServer[] = [];
-afterEach(async () => {
-	for (const server of servers.splice(0))
-		await server.stop({ drainTimeoutMs: 0, closeTimeoutMs: 0 });
-});
+const servers = stoppedAfterEach();
 
 async function serve(options: ServerOptions = {}): Promise<EchoServer & { wsPort: number }> {
 	const server = await startServer({ port: 0, webSocket: { port: 0 }, ...options });
