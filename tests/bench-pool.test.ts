@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { poolRatios, type SavedRun } from "../bench/lib/pool.ts";
-import { record } from "./fixtures/bench-records.ts";
+import { record, runBenchScript } from "./fixtures/bench-records.ts";
 
 /** A run of `rounds` rounds where uppercase does `shares[i]` of echokit's 100,000 msg/s. */
 function run(scenario: string, shares: number[]): SavedRun {
@@ -97,15 +97,7 @@ describe("bun bench/pool.ts", () => {
 	const dir = mkdtempSync(join(tmpdir(), "echokit-pool-"));
 	afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-	async function pool(...args: string[]) {
-		const proc = Bun.spawn(["bun", "bench/pool.ts", ...args], { stdout: "pipe", stderr: "pipe" });
-		const [stdout, stderr, code] = await Promise.all([
-			new Response(proc.stdout).text(),
-			new Response(proc.stderr).text(),
-			proc.exited,
-		]);
-		return { stdout, stderr, code };
-	}
+	const pool = (...args: string[]) => runBenchScript("pool.ts", ...args);
 
 	test("prints one row per target, with the verdict; the same run twice counts once", async () => {
 		const file = join(dir, "a.json");

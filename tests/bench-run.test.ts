@@ -6,17 +6,9 @@ import { describe, expect, test } from "bun:test";
 import { scenarios } from "../bench/lib/scenarios.ts";
 import { BASELINES } from "../bench/lib/servers.ts";
 import { summarize } from "../bench/lib/summary.ts";
-import { record } from "./fixtures/bench-records.ts";
+import { record, runBenchScript } from "./fixtures/bench-records.ts";
 
-async function bench(...args: string[]) {
-	const proc = Bun.spawn(["bun", "bench/run.ts", ...args], { stdout: "pipe", stderr: "pipe" });
-	const [stdout, stderr, code] = await Promise.all([
-		new Response(proc.stdout).text(),
-		new Response(proc.stderr).text(),
-		proc.exited,
-	]);
-	return { stdout, stderr, code };
-}
+const bench = (...args: string[]) => runBenchScript("run.ts", ...args);
 
 describe("bun run bench: bad flags", () => {
 	test.each([
